@@ -1,0 +1,6 @@
+# Benchmarks: each prints ratios against a baseline measured in the same run.
+noinst_PROGRAMS += bench/bench-actions
+bench_bench_actions_SOURCES = bench/bench-actions.c
+bench_bench_actions_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS)
+bench_bench_actions_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
+bench_bench_actions_LDADD = $(OVS_LIBS)

@@ -1,0 +1,20 @@
+# Unit tests (check), linked against libroam directly.
+check_PROGRAMS += \
+	tests/unit/check-announce \
+	tests/unit/check-pseudo-id
+
+TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
+	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
+
+tests_unit_check_announce_SOURCES = tests/unit/check-announce.c
+tests_unit_check_announce_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_check_announce_LDADD = lib/libroam.la $(CHECK_LIBS)
+
+tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
+tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_check_pseudo_id_LDADD = lib/libroam.la $(CHECK_LIBS)
+
+EXTRA_DIST += \
+	tests/run-all \
+	tests/lib.sh \
+	tests/frames.py

@@ -1,0 +1,133 @@
+# tests/lib.sh: helpers shared by roam's shell test suites.
+#
+# A suite is a bash file defining functions named test_*.  tests/run-all
+# sources lib.sh and the suite, then runs each test in a subshell with its own
+# scratch directory $T, so a failing test cannot leak state into the next.
+# Sandboxes follow OVN's testsuite: sim_add NAME gives a simulated hypervisor
+# its own rundir, ovsdb-server and ovs-vswitchd; "as NAME cmd" runs cmd
+# against it.
+
+: "${OVS_BUILDDIR:?OVS_BUILDDIR must point at the patched OVS build}"
+export PATH="$OVS_BUILDDIR/utilities:$OVS_BUILDDIR/vswitchd:$OVS_BUILDDIR/ovsdb:$PATH"
+SYS_PYTHON=/usr/bin/python3
+TOOLS="$ROAM_SRCDIR/tools"
+
+fail() {
+    echo "  FAILED: $*" >&2
+    exit 1
+}
+
+# check CMD...: runs CMD, failing the test if it exits nonzero.
+check() {
+    "$@" >"$T/check.out" 2>&1 || {
+        cat "$T/check.out" >&2
+        fail "command failed: $*"
+    }
+}
+
+# check_fails CMD...: runs CMD, failing the test if it exits zero.
+check_fails() {
+    if "$@" >"$T/check.out" 2>&1; then
+        cat "$T/check.out" >&2
+        fail "command unexpectedly succeeded: $*"
+    fi
+}
+
+# check_eq EXPECTED ACTUAL [WHAT]
+check_eq() {
+    if [ "$1" != "$2" ]; then
+        printf '  expected: %s\n  actual:   %s\n' "$1" "$2" >&2
+        fail "${3:-values differ}"
+    fi
+}
+
+# check_contains HAYSTACK NEEDLE
+check_contains() {
+    case "$1" in
+        *"$2"*) ;;
+        *) printf '  in: %s\n' "$1" >&2; fail "missing \"$2\"" ;;
+    esac
+}
+
+check_not_contains() {
+    case "$1" in
+        *"$2"*) printf '  in: %s\n' "$1" >&2; fail "unexpected \"$2\"" ;;
+        *) ;;
+    esac
+}
+
+# wait_until CMD...: polls CMD until it succeeds, for at most
+# $WAIT_TIMEOUT seconds (default 10).  Never a fixed sleep: it returns as
+# soon as the condition holds.
+wait_until() {
+    local deadline=$((SECONDS + ${WAIT_TIMEOUT:-10}))
+    until "$@" >/dev/null 2>&1; do
+        if [ $SECONDS -ge $deadline ]; then
+            fail "timed out waiting for: $*"
+        fi
+        sleep 0.02
+    done
+}
+
+# sim_add NAME: starts ovsdb-server and ovs-vswitchd --enable-dummy for a
+# simulated hypervisor whose state lives in $T/NAME.
+sim_add() {
+    local name=$1 dir=$T/$1
+    mkdir -p "$dir"
+    SIMS="${SIMS:-} $name"
+    check ovsdb-tool create "$dir/conf.db" \
+        "$OVS_BUILDDIR/vswitchd/vswitch.ovsschema"
+    as "$name" check ovsdb-server --detach --no-chdir --pidfile \
+        --log-file --remote=punix:"$dir/db.sock" "$dir/conf.db"
+    as "$name" check ovs-vsctl --no-wait init
+    as "$name" check ovs-vswitchd --enable-dummy --disable-system \
+        --disable-system-route --detach --no-chdir --pidfile --log-file \
+        -vvconn -vofproto_dpif -vunixctl
+    as "$name" wait_until ovs-appctl version
+}
+
+# as NAME CMD...: runs CMD with NAME's rundir.
+as() {
+    local dir=$T/$1
+    shift
+    OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir \
+        OVS_PKGDATADIR=$OVS_BUILDDIR DB_SOCK=$dir/db.sock \
+        OVS_DB_SOCK=$dir/db.sock "$@"
+}
+
+# sim_alive NAME: true if NAME's ovs-vswitchd still answers.
+sim_alive() {
+    as "$1" ovs-appctl -t ovs-vswitchd version >/dev/null 2>&1
+}
+
+# Stops every daemon a test started.  Registered as the test's EXIT trap.
+sim_cleanup() {
+    local name pidfile
+    for name in ${SIMS:-}; do
+        for pidfile in "$T/$name"/*.pid; do
+            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+        done
+    done
+    for name in ${NETNS:-}; do
+        ip netns del "$name" 2>/dev/null
+    done
+    for link in ${LINKS:-}; do
+        ip link del "$link" 2>/dev/null
+    done
+    return 0
+}
+
+# pcap_hex FILE: prints each packet of a pcap file as one line of hex.
+pcap_hex() {
+    "$SYS_PYTHON" "$TOOLS/pcap-hex" "$1"
+}
+
+# frame NAME [ARGS]: prints a test frame as hex (see tests/frames.py).
+frame() {
+    "$SYS_PYTHON" "$ROAM_SRCDIR/tests/frames.py" "$@"
+}
+
+# receive SIM PORT HEX: injects a frame into a dummy port.
+receive() {
+    as "$1" check ovs-appctl netdev-dummy/receive "$2" "$3"
+}
