@@ -102,8 +102,13 @@ sim_alive() {
 
 # Stops every daemon a test started.  Registered as the test's EXIT trap.
 sim_cleanup() {
-    local name pidfile
+    local rc=$? name pidfile br
+    set +e
     for name in ${SIMS:-}; do
+        # Deleting bridges first removes the taps the netdev datapath made.
+        for br in $(as "$name" ovs-vsctl --timeout=5 list-br 2>/dev/null); do
+            as "$name" ovs-vsctl --timeout=5 del-br "$br" >/dev/null 2>&1
+        done
         for pidfile in "$T/$name"/*.pid; do
             [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
         done
@@ -114,7 +119,7 @@ sim_cleanup() {
     for link in ${LINKS:-}; do
         ip link del "$link" 2>/dev/null
     done
-    return 0
+    exit $rc
 }
 
 # pcap_hex FILE: prints each packet of a pcap file as one line of hex.
