@@ -4,3 +4,11 @@ bench_bench_actions_SOURCES = bench/bench-actions.c
 bench_bench_actions_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS)
 bench_bench_actions_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 bench_bench_actions_LDADD = $(OVS_LIBS)
+
+noinst_PROGRAMS += bench/frame-blast
+bench_frame_blast_SOURCES = bench/frame-blast.c
+bench_frame_blast_LDADD = lib/libroam.la
+
+EXTRA_DIST += \
+	bench/run-bench-actions \
+	bench/run-bench-datapath

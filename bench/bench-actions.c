@@ -18,7 +18,8 @@
  * rewrite in the userspace datapath, against baselines measured in the same
  * run.
  *
- * Usage: bench-actions [--iterations N] ACTIONS_A ACTIONS_B ACTIONS_C
+ * Usage: bench-actions [--iterations N] [--only a|b|c] ACTIONS_A ACTIONS_B
+ *                      ACTIONS_C
  *
  * Each ACTIONS_x is a datapath action list in ovs-dpctl syntax, normally the
  * "Datapath actions:" that ofproto/trace prints for (a) a plain output flow,
@@ -28,8 +29,11 @@
  * miniflow (what dpif-netdev does before its lookup) and execute the actions
  * with odp_execute_actions(), whose output lands in a transmit batch as
  * dpif-netdev's does.  Prints ns/packet for each and the ratios c/b and c/a,
- * and the same for action execution alone (no parse).  Instruction counts
- * come from running this program under callgrind (run-bench-actions does). */
+ * and the same for action execution alone (no parse).
+ *
+ * With --only, runs just that configuration once, parse+exec, and prints
+ * nothing: run-bench-actions runs it under callgrind with two iteration
+ * counts and divides the difference to get instructions per packet. */
 
 #include <config.h>
 
@@ -173,9 +177,11 @@ main(int argc, char *argv[])
 {
     static const struct option options[] = {
         {"iterations", required_argument, NULL, 'n'},
+        {"only", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
     long iterations = 2000000;
+    int only = -1;
     struct ofpbuf acts[3];
     const char *names[3] = { "a: plain output", "b: set_field chain",
                              "c: roam_rewrite" };
@@ -186,17 +192,24 @@ main(int argc, char *argv[])
     while ((c = getopt_long(argc, argv, "n:", options, NULL)) != -1) {
         if (c == 'n') {
             iterations = atol(optarg);
+        } else if (c == 'o' && optarg[0] >= 'a' && optarg[0] <= 'c'
+                   && !optarg[1]) {
+            only = optarg[0] - 'a';
         } else {
             exit(EXIT_FAILURE);
         }
     }
     if (argc - optind != 3 || iterations < 10) {
-        ovs_fatal(0, "usage: %s [--iterations N] ACTIONS_A ACTIONS_B "
-                  "ACTIONS_C", argv[0]);
+        ovs_fatal(0, "usage: %s [--iterations N] [--only a|b|c] ACTIONS_A "
+                  "ACTIONS_B ACTIONS_C", argv[0]);
     }
     odp_execute_init();
     for (i = 0; i < 3; i++) {
         parse_actions(argv[optind + i], &acts[i]);
+    }
+    if (only >= 0) {
+        run(&acts[only], iterations, true);
+        return 0;
     }
 
     /* Interleave the runs so that drift hits every configuration alike, and

@@ -57,8 +57,9 @@ def build(a):
             op=1, hwsrc=mac, psrc=ip, pdst=ip))
         return Raw(full[:30])
     if a.kind == "dummy":
+        vm_mac = a.payload_mac or mac
         payload = (b"ROAM" + bytes([1, KINDS[a.announce], 0, 0])
-                   + bytes.fromhex(mac.replace(":", "")) + b"\0\0")
+                   + bytes.fromhex(vm_mac.replace(":", "")) + b"\0\0")
         return tagged(Ether(src=mac, dst=a.dst_mac), a.vlan,
                       IP(src=ip, dst=a.dst, ttl=64, flags="DF", id=0)
                       / UDP(sport=a.port, dport=a.port) / Raw(payload))
@@ -85,6 +86,8 @@ def main():
     p.add_argument("--port", type=int, default=7788)
     p.add_argument("--vlan", type=int)
     p.add_argument("--announce", default="garp-request")
+    p.add_argument("--payload-mac", help="VM MAC in a dummy's payload "
+                   "(default: --mac)")
     a = p.parse_args()
     print(bytes(build(a)).hex())
 

@@ -54,7 +54,7 @@ capture() {
     local name=$1 ns=$2 ifc=$3
     local exec=()
     [ -n "$ns" ] && exec=(ip netns exec "$ns")
-    "${exec[@]}" tcpdump -n -U -i "$ifc" -w "$T/$name.pcap" \
+    "${exec[@]}" tcpdump -n -U --immediate-mode -i "$ifc" -w "$T/$name.pcap" \
         >"$T/$name.tcpdump.log" 2>&1 &
     echo $! > "$T/$name.tcpdump.pid"
     wait_until grep -q "listening on" "$T/$name.tcpdump.log"
