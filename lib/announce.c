@@ -234,8 +234,9 @@ announce_multicast_mac(uint32_t ip, uint8_t mac[ANNOUNCE_ETH_ADDR_LEN])
 
 /* Initialises 'dst' to send dummy packets to 'ip' (network byte order) on
  * UDP 'port' (host byte order).  For a multicast 'ip', 'mac' must be null,
- * all-zeros or the RFC 1112 group MAC, and the group MAC is used.  For a unicast 'ip',
- * 'mac' is the next hop's MAC and must be a nonzero unicast address.
+ * all-zeros or the RFC 1112 group MAC, and the group MAC is used.  For a
+ * unicast 'ip', 'mac' is the next hop's MAC and must be a nonzero unicast
+ * address.
  * Returns 0 or EINVAL. */
 int
 announce_dst_init(struct announce_dst *dst, uint32_t ip, const uint8_t *mac,

@@ -96,15 +96,16 @@ parse_uint(const char *s, unsigned long max, unsigned long *value)
 int
 pseudo_id_layout_parse(struct pseudo_id_layout *l, const char *s)
 {
+    size_t len = strlen(s);
     char buf[256];
     char *save = NULL;
     char *tok;
 
     pseudo_id_layout_default(l);
-    if (strlen(s) >= sizeof buf) {
+    if (len >= sizeof buf) {
         return EINVAL;
     }
-    strcpy(buf, s);
+    memcpy(buf, s, len + 1);
     for (tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
         char *value = strchr(tok, '=');
