@@ -315,7 +315,7 @@ for line in open(sys.argv[1]):
                   a.value["rarp_ip"])
 EOF2
 )
-    check_eq "10.9.0.1/32 aa:bb:cc:dd:ee:01 7788 10.0.0.1/32" "$out" \
+    check_eq "10.9.0.1/32 aa:bb:cc:dd:ee:1 7788 10.0.0.1/32" "$out" \
         "python datapath parser"
 }
 
