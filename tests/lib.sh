@@ -136,3 +136,48 @@ frame() {
 receive() {
     as "$1" check ovs-appctl netdev-dummy/receive "$2" "$3"
 }
+
+# roamctl ARGS...: the roamctl under test.
+roamctl() {
+    "$ROAM_BUILDDIR/agent/roamctl" "$@"
+}
+
+# roamdb_start NAME: a standalone roam database served by ovsdb-server at
+# unix:$T/NAME/db.sock.
+roamdb_start() {
+    local dir=$T/$1
+    mkdir -p "$dir"
+    SIMS="${SIMS:-} $1"
+    check ovsdb-tool create "$dir/roam.db" "$ROAM_SRCDIR/agent/roam.ovsschema"
+    check ovsdb-server --detach --no-chdir --pidfile="$dir/ovsdb-server.pid" \
+        --log-file="$dir/ovsdb-server.log" --unixctl="$dir/ovsdb-server.ctl" \
+        --remote=punix:"$dir/db.sock" "$dir/roam.db"
+    wait_until test -S "$dir/db.sock"
+}
+
+# roamdb_cluster_start N: a Raft cluster of N members; member i serves
+# unix:$T/sI/db.sock.  Prints nothing; waits until every member has joined.
+roamdb_cluster_start() {
+    local n=$1 i dir
+    for i in $(seq "$n"); do
+        dir=$T/s$i
+        mkdir -p "$dir"
+        SIMS="${SIMS:-} s$i"
+        if [ "$i" = 1 ]; then
+            check ovsdb-tool create-cluster "$dir/roam.db" \
+                "$ROAM_SRCDIR/agent/roam.ovsschema" unix:"$dir/raft.sock"
+        else
+            check ovsdb-tool join-cluster "$dir/roam.db" roam \
+                unix:"$dir/raft.sock" unix:"$T/s1/raft.sock"
+        fi
+        check ovsdb-server --detach --no-chdir \
+            --pidfile="$dir/ovsdb-server.pid" \
+            --log-file="$dir/ovsdb-server.log" \
+            --unixctl="$dir/ovsdb-server.ctl" \
+            --remote=punix:"$dir/db.sock" "$dir/roam.db"
+    done
+    for i in $(seq "$n"); do
+        WAIT_TIMEOUT=30 wait_until sh -c "ovs-appctl -t '$T/s$i/ovsdb-server.ctl' \
+            cluster/status roam | grep -q 'Status: cluster member'"
+    done
+}

@@ -1,0 +1,619 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "agent/ctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/roam-idl.h"
+#include "agent/roamdb.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "pseudo-id.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(ctl);
+
+void
+ctl_context_init(struct ctl_context *ctx, struct roamdb *db,
+                 long long int deadline)
+{
+    ctx->db = db;
+    ctx->deadline = deadline;
+    ctx->now = time_wall_msec();
+    ctx->n_tables = 0;
+    ds_init(&ctx->error);
+}
+
+static void
+clear_tables(struct ctl_context *ctx)
+{
+    size_t i;
+
+    for (i = 0; i < ctx->n_tables; i++) {
+        table_destroy(&ctx->tables[i]);
+    }
+    ctx->n_tables = 0;
+}
+
+void
+ctl_context_destroy(struct ctl_context *ctx)
+{
+    clear_tables(ctx);
+    ds_destroy(&ctx->error);
+}
+
+/* Returns a new, empty result table. */
+static struct table *
+add_table(struct ctl_context *ctx)
+{
+    struct table *t;
+
+    ovs_assert(ctx->n_tables < ARRAY_SIZE(ctx->tables));
+    t = &ctx->tables[ctx->n_tables++];
+    table_init(t);
+    return t;
+}
+
+/* Appends the results to 'out' in 'style'.  Several tables in JSON form a
+ * JSON array, so the output is always one JSON document. */
+void
+ctl_print(const struct ctl_context *ctx, const struct table_style *style,
+          struct ds *out)
+{
+    bool json = style->format == TF_JSON;
+    size_t i;
+
+    if (json && ctx->n_tables > 1) {
+        ds_put_char(out, '[');
+    }
+    for (i = 0; i < ctx->n_tables; i++) {
+        if (i) {
+            ds_put_cstr(out, json ? "," : "\n");
+        }
+        table_format(&ctx->tables[i], style, out);
+        if (json) {
+            ds_chomp(out, '\n');
+        }
+    }
+    if (json && ctx->n_tables > 1) {
+        ds_put_char(out, ']');
+    }
+    if (json && ctx->n_tables) {
+        ds_put_char(out, '\n');
+    }
+}
+
+static enum ctl_status OVS_PRINTF_FORMAT(3, 4)
+fail(struct ctl_context *ctx, enum ctl_status status, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    ds_put_format_valist(&ctx->error, format, args);
+    va_end(args);
+    return status;
+}
+
+static void
+add_cell(struct table *t, const char *text)
+{
+    table_add_cell(t)->text = xstrdup(text && text[0] ? text : "-");
+}
+
+static void OVS_PRINTF_FORMAT(2, 3)
+add_cellf(struct table *t, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    table_add_cell(t)->text = xvasprintf(format, args);
+    va_end(args);
+}
+
+/* Parses a nonnegative decimal integer no greater than 'max'. */
+static bool
+parse_uint(const char *s, long long int max, long long int *value)
+{
+    char *end;
+
+    if (s[0] < '0' || s[0] > '9') {
+        return false;
+    }
+    errno = 0;
+    *value = strtoll(s, &end, 10);
+    return !errno && !*end && *value <= max;
+}
+
+/* Splits 'argc'/'argv' into positional arguments, kept in place (their
+ * count returned), and "--key=value" options, looked up by opt_value(). */
+struct options {
+    const char *names[4];
+    const char *values[4];
+    size_t n;
+};
+
+static int
+split_options(struct ctl_context *ctx, int argc, char *argv[],
+              const char *const allowed[], struct options *opts,
+              int *n_args)
+{
+    int i;
+
+    memset(opts, 0, sizeof *opts);
+    *n_args = 0;
+    for (i = 0; i < argc; i++) {
+        if (!strncmp(argv[i], "--", 2)) {
+            char *eq = strchr(argv[i], '=');
+            size_t j;
+
+            for (j = 0; allowed[j]; j++) {
+                if (eq && !strncmp(argv[i] + 2, allowed[j], eq - argv[i] - 2)
+                    && strlen(allowed[j]) == eq - argv[i] - 2) {
+                    break;
+                }
+            }
+            if (!allowed[j] || opts->n >= ARRAY_SIZE(opts->names)) {
+                return fail(ctx, CTL_USAGE, "unknown option %s", argv[i]);
+            }
+            opts->names[opts->n] = allowed[j];
+            opts->values[opts->n++] = eq + 1;
+        } else {
+            argv[(*n_args)++] = argv[i];
+        }
+    }
+    return CTL_OK;
+}
+
+static const char *
+opt_value(const struct options *opts, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < opts->n; i++) {
+        if (!strcmp(opts->names[i], name)) {
+            return opts->values[i];
+        }
+    }
+    return NULL;
+}
+
+static const struct roamrec_datacenter *
+find_dc(struct ovsdb_idl *idl, const char *name)
+{
+    const struct roamrec_datacenter *dc;
+
+    ROAMREC_DATACENTER_FOR_EACH (dc, idl) {
+        if (!strcmp(dc->name, name)) {
+            return dc;
+        }
+    }
+    return NULL;
+}
+
+static const struct roamrec_vm *
+find_vm(struct ovsdb_idl *idl, const char *name)
+{
+    const struct roamrec_vm *vm;
+
+    ROAMREC_VM_FOR_EACH (vm, idl) {
+        if (!strcmp(vm->name, name) || !strcmp(vm->iface_id, name)) {
+            return vm;
+        }
+    }
+    return NULL;
+}
+
+/* The layout a datacenter row names; a row with a bad layout (written by
+ * hand) is reported, never trusted. */
+static enum ctl_status
+dc_layout(struct ctl_context *ctx, const struct roamrec_datacenter *dc,
+          struct pseudo_id_layout *layout)
+{
+    if (pseudo_id_layout_parse(layout, dc->pseudo_layout)) {
+        return fail(ctx, CTL_FAILED, "datacenter %s has an invalid "
+                    "pseudo_layout \"%s\"", dc->name, dc->pseudo_layout);
+    }
+    return CTL_OK;
+}
+
+static bool
+host_is_up(const struct ctl_context *ctx, const struct roamrec_host *host)
+{
+    return host->alive_until > ctx->now;
+}
+
+/* Commits 'txn'.  On EAGAIN (someone changed the database meanwhile) the
+ * caller re-runs the whole command on the fresh contents. */
+static enum ctl_status
+commit(struct ctl_context *ctx, struct ovsdb_idl_txn *txn)
+{
+    char *error = NULL;
+    int retval = roamdb_commit_block(ctx->db, txn, ctx->deadline, &error);
+
+    switch (retval) {
+    case 0:
+        return CTL_OK;
+    case EAGAIN:
+        return -EAGAIN;
+    case ETIMEDOUT:
+        return fail(ctx, CTL_UNAVAILABLE, "timed out committing to the "
+                    "database");
+    default:
+        fail(ctx, CTL_FAILED, "%s", error ? error : "transaction failed");
+        free(error);
+        return CTL_FAILED;
+    }
+}
+
+/* dc add NAME NUMBER [--layout=LAYOUT] */
+static enum ctl_status
+cmd_dc_add(struct ctl_context *ctx, int argc, char *argv[])
+{
+    static const char *const allowed[] = { "layout", NULL };
+    struct ovsdb_idl *idl = roamdb_idl(ctx->db);
+    struct pseudo_id_layout layout;
+    const struct roamrec_datacenter *dc;
+    struct options opts;
+    long long int number;
+    const char *layout_s;
+    char layout_buf[128];
+    int status, n;
+
+    status = split_options(ctx, argc, argv, allowed, &opts, &n);
+    if (status) {
+        return status;
+    }
+    if (n != 2) {
+        return fail(ctx, CTL_USAGE, "usage: dc add NAME NUMBER "
+                    "[--layout=LAYOUT]");
+    }
+    layout_s = opt_value(&opts, "layout");
+    if (layout_s ? pseudo_id_layout_parse(&layout, layout_s)
+        : (pseudo_id_layout_default(&layout), 0)) {
+        return fail(ctx, CTL_USAGE, "invalid pseudo-identifier layout "
+                    "\"%s\"", layout_s);
+    }
+    if (!parse_uint(argv[1], 65535, &number)) {
+        return fail(ctx, CTL_USAGE, "datacenter number \"%s\" is not an "
+                    "integer from 0 to 65535", argv[1]);
+    }
+    if (number >> layout.dc_bits) {
+        return fail(ctx, CTL_USAGE, "datacenter number %lld does not fit "
+                    "the layout's %u-bit datacenter field", number,
+                    layout.dc_bits);
+    }
+    ROAMREC_DATACENTER_FOR_EACH (dc, idl) {
+        if (!strcmp(dc->name, argv[0])) {
+            return fail(ctx, CTL_CONFLICT, "datacenter %s already exists",
+                        argv[0]);
+        }
+        if (dc->number == number) {
+            return fail(ctx, CTL_CONFLICT, "datacenter %s already has "
+                        "number %lld", dc->name, number);
+        }
+    }
+
+    pseudo_id_layout_format(&layout, layout_buf, sizeof layout_buf);
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
+    ovsdb_idl_txn_add_comment(txn, "roamctl: dc add %s", argv[0]);
+    dc = roamrec_datacenter_insert(txn);
+    roamrec_datacenter_set_name(dc, argv[0]);
+    roamrec_datacenter_set_number(dc, number);
+    roamrec_datacenter_set_pseudo_layout(dc, layout_buf);
+    return commit(ctx, txn);
+}
+
+/* dc list */
+static enum ctl_status
+cmd_dc_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_datacenter *dc;
+    struct table *t;
+
+    if (argc) {
+        return fail(ctx, CTL_USAGE, "usage: dc list");
+    }
+    t = add_table(ctx);
+    table_add_column(t, "name");
+    table_add_column(t, "number");
+    table_add_column(t, "layout");
+    ROAMREC_DATACENTER_FOR_EACH (dc, roamdb_idl(ctx->db)) {
+        table_add_row(t);
+        add_cell(t, dc->name);
+        add_cellf(t, "%"PRId64, dc->number);
+        add_cell(t, dc->pseudo_layout);
+    }
+    return CTL_OK;
+}
+
+/* host add NAME DATACENTER POD INDEX [--uplink-ip=IP] [--role=ROLE] */
+static enum ctl_status
+cmd_host_add(struct ctl_context *ctx, int argc, char *argv[])
+{
+    static const char *const allowed[] = { "uplink-ip", "role", NULL };
+    struct ovsdb_idl *idl = roamdb_idl(ctx->db);
+    const struct roamrec_datacenter *dc;
+    const struct roamrec_host *host;
+    struct pseudo_id_layout layout;
+    long long int pod, index;
+    const char *uplink, *role;
+    struct options opts;
+    int status, n;
+
+    status = split_options(ctx, argc, argv, allowed, &opts, &n);
+    if (status) {
+        return status;
+    }
+    if (n != 4) {
+        return fail(ctx, CTL_USAGE, "usage: host add NAME DATACENTER POD "
+                    "INDEX [--uplink-ip=IP] [--role=ROLE]");
+    }
+    uplink = opt_value(&opts, "uplink-ip");
+    role = opt_value(&opts, "role");
+    if (!role) {
+        role = "hypervisor";
+    } else if (strcmp(role, "hypervisor") && strcmp(role, "gateway")
+               && strcmp(role, "client-edge")) {
+        return fail(ctx, CTL_USAGE, "role must be hypervisor, gateway or "
+                    "client-edge, not \"%s\"", role);
+    }
+    if (uplink) {
+        ovs_be32 ip;
+
+        if (!ip_parse(uplink, &ip) || !ip || ip_is_multicast(ip)) {
+            return fail(ctx, CTL_USAGE, "uplink IP \"%s\" is not a unicast "
+                        "IPv4 address", uplink);
+        }
+    }
+    if (!parse_uint(argv[2], INT64_MAX, &pod)
+        || !parse_uint(argv[3], INT64_MAX, &index)) {
+        return fail(ctx, CTL_USAGE, "POD and INDEX must be nonnegative "
+                    "integers");
+    }
+    dc = find_dc(idl, argv[1]);
+    if (!dc) {
+        return fail(ctx, CTL_NOT_FOUND, "no datacenter %s", argv[1]);
+    }
+    status = dc_layout(ctx, dc, &layout);
+    if (status) {
+        return status;
+    }
+    if (pod >> layout.pod_bits || index >> layout.host_bits) {
+        return fail(ctx, CTL_USAGE, "pod %lld / index %lld do not fit "
+                    "datacenter %s's %u-bit pod and %u-bit host fields",
+                    pod, index, dc->name, layout.pod_bits, layout.host_bits);
+    }
+    ROAMREC_HOST_FOR_EACH (host, idl) {
+        if (!strcmp(host->name, argv[0])) {
+            return fail(ctx, CTL_CONFLICT, "host %s already exists",
+                        argv[0]);
+        }
+        if (host->datacenter == dc && host->pod == pod
+            && host->index == index) {
+            return fail(ctx, CTL_CONFLICT, "host %s already has position "
+                        "pod %lld index %lld in %s", host->name, pod, index,
+                        dc->name);
+        }
+    }
+
+    struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
+    ovsdb_idl_txn_add_comment(txn, "roamctl: host add %s", argv[0]);
+    host = roamrec_host_insert(txn);
+    roamrec_host_set_name(host, argv[0]);
+    roamrec_host_set_datacenter(host, dc);
+    roamrec_host_set_pod(host, pod);
+    roamrec_host_set_index(host, index);
+    roamrec_host_set_uplink_ip(host, uplink);
+    roamrec_host_set_role(host, role);
+    roamrec_host_set_alive_until(host, 0);
+    return commit(ctx, txn);
+}
+
+/* host list */
+static enum ctl_status
+cmd_host_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_host *host;
+    struct table *t;
+
+    if (argc) {
+        return fail(ctx, CTL_USAGE, "usage: host list");
+    }
+    t = add_table(ctx);
+    table_add_column(t, "name");
+    table_add_column(t, "datacenter");
+    table_add_column(t, "pod");
+    table_add_column(t, "index");
+    table_add_column(t, "role");
+    table_add_column(t, "uplink_ip");
+    table_add_column(t, "state");
+    ROAMREC_HOST_FOR_EACH (host, roamdb_idl(ctx->db)) {
+        table_add_row(t);
+        add_cell(t, host->name);
+        add_cell(t, host->datacenter ? host->datacenter->name : NULL);
+        add_cellf(t, "%"PRId64, host->pod);
+        add_cellf(t, "%"PRId64, host->index);
+        add_cell(t, host->role);
+        add_cell(t, host->uplink_ip);
+        add_cell(t, host_is_up(ctx, host) ? "up" : "down");
+    }
+    return CTL_OK;
+}
+
+static void
+vm_columns(struct table *t)
+{
+    table_add_column(t, "name");
+    table_add_column(t, "iface_id");
+    table_add_column(t, "real_mac");
+    table_add_column(t, "real_ip");
+    table_add_column(t, "pseudo_mac");
+    table_add_column(t, "pseudo_ip");
+    table_add_column(t, "host");
+    table_add_column(t, "port");
+    table_add_column(t, "seq");
+    table_add_column(t, "state");
+    table_add_column(t, "rules");
+}
+
+static void
+vm_row(struct table *t, const struct roamrec_vm *vm)
+{
+    table_add_row(t);
+    add_cell(t, vm->name);
+    add_cell(t, vm->iface_id);
+    add_cell(t, vm->real_mac);
+    add_cell(t, vm->real_ip);
+    add_cell(t, vm->pseudo_mac);
+    add_cell(t, vm->pseudo_ip);
+    add_cell(t, vm->host ? vm->host->name : NULL);
+    add_cell(t, vm->port);
+    add_cellf(t, "%"PRId64, vm->seq);
+    add_cell(t, vm->state);
+    add_cellf(t, "%"PRIuSIZE, vm->n_rules);
+}
+
+/* vm list */
+static enum ctl_status
+cmd_vm_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_vm *vm;
+    struct table *t;
+
+    if (argc) {
+        return fail(ctx, CTL_USAGE, "usage: vm list");
+    }
+    t = add_table(ctx);
+    vm_columns(t);
+    ROAMREC_VM_FOR_EACH (vm, roamdb_idl(ctx->db)) {
+        vm_row(t, vm);
+    }
+    return CTL_OK;
+}
+
+/* vm show VM: the VM's location, then its rules. */
+static enum ctl_status
+cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct roamrec_vm *vm;
+    struct table *t, *rules;
+    size_t i;
+
+    if (argc != 1) {
+        return fail(ctx, CTL_USAGE, "usage: vm show VM");
+    }
+    vm = find_vm(roamdb_idl(ctx->db), argv[0]);
+    if (!vm) {
+        return fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
+    }
+    t = add_table(ctx);
+    vm_columns(t);
+    vm_row(t, vm);
+
+    rules = add_table(ctx);
+    table_add_column(rules, "direction");
+    table_add_column(rules, "table");
+    table_add_column(rules, "priority");
+    table_add_column(rules, "cookie");
+    table_add_column(rules, "match");
+    table_add_column(rules, "actions");
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        table_add_row(rules);
+        add_cell(rules, r->direction);
+        add_cellf(rules, "%"PRId64, r->table_id);
+        add_cellf(rules, "%"PRId64, r->priority);
+        add_cellf(rules, "%#"PRIx64, (uint64_t) r->cookie);
+        add_cell(rules, r->match);
+        add_cell(rules, r->actions);
+    }
+    return CTL_OK;
+}
+
+struct ctl_command {
+    const char *noun;
+    const char *verb;
+    enum ctl_status (*handler)(struct ctl_context *, int argc, char *argv[]);
+    const char *usage;
+};
+
+static const struct ctl_command commands[] = {
+    { "dc", "add", cmd_dc_add, "NAME NUMBER [--layout=LAYOUT]" },
+    { "dc", "list", cmd_dc_list, "" },
+    { "host", "add", cmd_host_add,
+      "NAME DATACENTER POD INDEX [--uplink-ip=IP] [--role=ROLE]" },
+    { "host", "list", cmd_host_list, "" },
+    { "vm", "list", cmd_vm_list, "" },
+    { "vm", "show", cmd_vm_show, "VM" },
+};
+
+void
+ctl_usage_commands(void)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        printf("  %s %s %s\n", commands[i].noun, commands[i].verb,
+               commands[i].usage);
+    }
+}
+
+/* Runs the command in 'argv' (noun, verb, arguments) against the database,
+ * whose contents must already be replicated.  The result is left in
+ * 'ctx->tables', or the reason for failure in 'ctx->error'.
+ * A command whose transaction raced with another client re-runs on the new
+ * contents. */
+enum ctl_status
+ctl_execute(struct ctl_context *ctx, int argc, char *argv[])
+{
+    size_t i;
+
+    if (argc < 2) {
+        return fail(ctx, CTL_USAGE, "missing command (try --help)");
+    }
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct ctl_command *c = &commands[i];
+
+        if (!strcmp(argv[0], c->noun) && !strcmp(argv[1], c->verb)) {
+            for (;;) {
+                /* Handlers reorder their arguments, so each try gets a
+                 * fresh copy. */
+                char **args = xmemdup(argv + 2, (argc - 2) * sizeof *argv);
+                int status = c->handler(ctx, argc - 2, args);
+
+                free(args);
+                if (status != -EAGAIN) {
+                    return status;
+                }
+                clear_tables(ctx);
+                if (roamdb_wait_for_contents(ctx->db, ctx->deadline)) {
+                    return fail(ctx, CTL_UNAVAILABLE, "lost the database");
+                }
+            }
+        }
+    }
+    return fail(ctx, CTL_USAGE, "unknown command \"%s %s\" (try --help)",
+                argv[0], argv[1]);
+}

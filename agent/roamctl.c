@@ -1,0 +1,143 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* roamctl: roam's command line.  Thin main: options, connection, dispatch;
+ * the commands live in agent/ctl.c. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent/ctl.h"
+#include "agent/roamdb.h"
+#include "command-line.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "table.h"
+#include "timeval.h"
+#include "util.h"
+
+#define DEFAULT_DB "unix:/var/run/roam/db.sock"
+
+static void
+usage(void)
+{
+    printf("%s: roam command line\n"
+           "usage: %s [OPTIONS] COMMAND [ARG...]\n"
+           "\nCommands:\n", program_name, program_name);
+    ctl_usage_commands();
+    printf("\nOptions:\n"
+           "  --db=REMOTE        roam database (default: $ROAM_DB or %s)\n"
+           "  --format=FORMAT    table (default) or json\n"
+           "  --timeout=SECS     give up after SECS seconds (default 10)\n"
+           "  -h, --help         show this help\n"
+           "  -V, --version      show the version\n"
+           "\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found,\n"
+           "4 database or host unavailable, 5 conflict.\n", DEFAULT_DB);
+}
+
+int
+main(int argc, char *argv[])
+{
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct table_style style = TABLE_STYLE_DEFAULT;
+    const char *remote = getenv("ROAM_DB");
+    long long int timeout = 10;
+    struct ctl_context ctx;
+    struct roamdb *db;
+    int status, error;
+    int c;
+
+    set_program_name(argv[0]);
+    vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    style.format = TF_TABLE;
+    while ((c = getopt_long(argc, argv, "+hV", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            remote = optarg;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "json")) {
+                style.format = TF_JSON;
+            } else if (!strcmp(optarg, "table")) {
+                style.format = TF_TABLE;
+            } else {
+                fprintf(stderr, "%s: --format must be table or json\n",
+                        program_name);
+                return CTL_USAGE;
+            }
+            break;
+        case 't':
+            if (!str_to_llong(optarg, 10, &timeout) || timeout <= 0) {
+                fprintf(stderr, "%s: --timeout must be a positive number "
+                        "of seconds\n", program_name);
+                return CTL_USAGE;
+            }
+            break;
+        case 'h':
+            usage();
+            return CTL_OK;
+        case 'V':
+            ovs_print_version(0, 0);
+            return CTL_OK;
+        default:
+            return CTL_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s: missing command (try --help)\n", program_name);
+        return CTL_USAGE;
+    }
+    if (!remote) {
+        remote = DEFAULT_DB;
+    }
+
+    db = roamdb_create(remote);
+    long long int deadline = time_msec() + timeout * 1000;
+    error = roamdb_wait_for_contents(db, deadline);
+    if (error) {
+        fprintf(stderr, "%s: cannot reach the roam database at %s (%s)\n",
+                program_name, remote,
+                error == ETIMEDOUT ? "timed out" : ovs_strerror(error));
+        roamdb_destroy(db);
+        return CTL_UNAVAILABLE;
+    }
+
+    ctl_context_init(&ctx, db, deadline);
+    status = ctl_execute(&ctx, argc - optind, argv + optind);
+    if (status == CTL_OK) {
+        struct ds out = DS_EMPTY_INITIALIZER;
+
+        ctl_print(&ctx, &style, &out);
+        fputs(ds_cstr(&out), stdout);
+        ds_destroy(&out);
+    } else {
+        fprintf(stderr, "%s: %s\n", program_name, ds_cstr(&ctx.error));
+    }
+    ctl_context_destroy(&ctx);
+    roamdb_destroy(db);
+    return status;
+}
