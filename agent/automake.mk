@@ -41,6 +41,8 @@ noinst_LTLIBRARIES += agent/libroamagent.la
 agent_libroamagent_la_SOURCES = \
 	agent/ctl.c \
 	agent/ctl.h \
+	agent/flowctl.c \
+	agent/flowctl.h \
 	agent/roamdb.c \
 	agent/roamdb.h
 nodist_agent_libroamagent_la_SOURCES = \

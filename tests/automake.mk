@@ -18,3 +18,11 @@ EXTRA_DIST += \
 	tests/run-all \
 	tests/lib.sh \
 	tests/frames.py
+
+# Drivers that run agent modules against real daemons for tests/agent.
+check_PROGRAMS += tests/agent/test-flowctl
+tests_agent_test_flowctl_SOURCES = tests/agent/test-flowctl.c
+tests_agent_test_flowctl_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
+	-I$(top_builddir)
+tests_agent_test_flowctl_LDADD = agent/libroamagent.la lib/libroam.la \
+	$(OVS_LIBS)

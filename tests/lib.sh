@@ -127,6 +127,12 @@ pcap_hex() {
     "$SYS_PYTHON" "$TOOLS/pcap-hex" "$1"
 }
 
+# pcap_has FILE N: true if FILE holds at least N packets.  For wait_until,
+# which re-runs it, unlike an argument expanded once.
+pcap_has() {
+    [ "$(pcap_hex "$1" | wc -l)" -ge "$2" ]
+}
+
 # frame NAME [ARGS]: prints a test frame as hex (see tests/frames.py).
 frame() {
     "$SYS_PYTHON" "$ROAM_SRCDIR/tests/frames.py" "$@"

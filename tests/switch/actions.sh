@@ -160,7 +160,7 @@ inject() {
 # Waits until p2 has sent COUNT packets, then checks they all equal HEX.
 expect_tx() {
     local count=$1 hex=$2
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge "$count"
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" "$count"
     local got
     got=$(pcap_hex "$T/hv1/p2.pcap")
     check_eq "$count" "$(echo "$got" | grep -c .)" "packet count on p2"
@@ -174,10 +174,10 @@ announce_burst_test() {
     expect_tx 5 "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC")"
     : > "$T/hv1/expected"
     inject "$(frame rarp)" 5
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge 10
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" 10
     check_eq 5 "$(pcap_hex "$T/hv1/p2.pcap" | grep -c "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC" --announce rarp)")" "RARP dummies"
     inject "$(frame garp-reply)" 5
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge 15
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" 15
     check_eq 5 "$(pcap_hex "$T/hv1/p2.pcap" | grep -c "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC" --announce garp-reply)")" "GARP reply dummies"
 }
 
@@ -198,7 +198,7 @@ test_announce_burst_slow_path() {
     inject "$(frame garp-request)" 5
     expect_tx 5 "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC")"
     inject "$(frame rarp)" 5
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge 10
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" 10
     check_eq 5 "$(pcap_hex "$T/hv1/p2.pcap" | grep -c "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC" --announce rarp)")" "RARP dummies"
     local dp
     dp=$(as hv1 ovs-appctl dpctl/dump-flows)
@@ -265,7 +265,7 @@ test_rewrite_ipv4_and_arp() {
     receive hv1 p1 "$(frame icmp --dst "$CLIENT_IP")"
     receive hv1 p1 "$(frame arp-reply --dst "$CLIENT_IP")"
     receive hv1 p1 "$(frame udp --dst "$CLIENT_IP")"
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge 3
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" 3
     check_eq "$(frame icmp --mac $PSEUDO_MAC --ip $PSEUDO_IP --dst "$CLIENT_IP")
 $(frame arp-reply --mac $PSEUDO_MAC --ip $PSEUDO_IP --dst "$CLIENT_IP")
 $(frame udp --mac $PSEUDO_MAC --ip $PSEUDO_IP --dst "$CLIENT_IP")" \
@@ -302,7 +302,7 @@ rewrite src 100.64.1.1/32" "$out" "python parser"
 
     # The datapath flow parser understands the datapath action.
     as hv1 check ovs-appctl netdev-dummy/receive p1 "$(frame garp-request)"
-    WAIT_TIMEOUT=10 wait_until test "$(pcap_hex "$T/hv1/p2.pcap" | wc -l)" -ge 1
+    WAIT_TIMEOUT=10 wait_until pcap_has "$T/hv1/p2.pcap" 1
     as hv1 ovs-appctl dpctl/dump-flows | grep roam_announce > "$T/dp.txt"
     out=$(PYTHONPATH=$OVS_BUILDDIR/python "$SYS_PYTHON" - "$T/dp.txt" <<'EOF2'
 import sys

@@ -1,0 +1,647 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "agent/flowctl.h"
+
+#include <errno.h>
+
+#include "coverage.h"
+#include "hash.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-print.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/rconn.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(flowctl);
+
+COVERAGE_DEFINE(flowctl_bundle);
+COVERAGE_DEFINE(flowctl_bundle_failed);
+COVERAGE_DEFINE(flowctl_resync);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+#define OF_VERSION OFP15_VERSION
+
+/* A flow, identified by table, priority and match. */
+struct flow_entry {
+    struct hmap_node node;
+    uint8_t table_id;
+    uint16_t priority;
+    struct minimatch match;
+    ovs_be64 cookie;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+};
+
+enum flowctl_state {
+    S_DISCONNECTED,     /* Waiting for the connection. */
+    S_DUMPING,          /* Reading what the switch holds. */
+    S_IDLE,             /* In step, or ready to send a bundle. */
+    S_ADDING,           /* Bundle opened and filled; barrier outstanding. */
+    S_COMMITTING,       /* Bundle committed; barrier outstanding. */
+};
+
+struct flowctl {
+    char *bridge;
+    struct rconn *rconn;
+    unsigned int conn_seqno;
+    enum flowctl_state state;
+
+    struct hmap desired;        /* What callers want. */
+    struct hmap installed;      /* What we put on the switch and own. */
+    struct hmap pending;        /* Desired as sent in the bundle in flight. */
+
+    uint64_t desired_gen;       /* Bumped by every change to 'desired'. */
+    uint64_t applied_gen;       /* Generation the switch holds. */
+    uint64_t inflight_gen;      /* Generation of the bundle in flight. */
+    uint64_t failed_gen;        /* Last generation the switch refused. */
+
+    ovs_be32 dump_xid;
+    ovs_be32 barrier_xid;
+    uint32_t bundle_id;
+    bool bundle_failed;
+    bool resynced;              /* Dumped: compare even if applied. */
+    char *last_error;
+};
+
+static uint32_t
+entry_hash(uint8_t table_id, uint16_t priority, const struct minimatch *m)
+{
+    return minimatch_hash(m, hash_2words(table_id, priority));
+}
+
+static struct flow_entry *
+entry_find(const struct hmap *map, uint8_t table_id, uint16_t priority,
+           const struct minimatch *match)
+{
+    struct flow_entry *e;
+
+    HMAP_FOR_EACH_WITH_HASH (e, node, entry_hash(table_id, priority, match),
+                             map) {
+        if (e->table_id == table_id && e->priority == priority
+            && minimatch_equal(&e->match, match)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static struct flow_entry *
+entry_insert(struct hmap *map, uint8_t table_id, uint16_t priority,
+             const struct minimatch *match, ovs_be64 cookie,
+             const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct flow_entry *e = xmalloc(sizeof *e);
+
+    e->table_id = table_id;
+    e->priority = priority;
+    minimatch_clone(&e->match, match);
+    e->cookie = cookie;
+    e->ofpacts = xmemdup(ofpacts, ofpacts_len);
+    e->ofpacts_len = ofpacts_len;
+    hmap_insert(map, &e->node, entry_hash(table_id, priority, match));
+    return e;
+}
+
+static void
+entry_remove(struct hmap *map, struct flow_entry *e)
+{
+    hmap_remove(map, &e->node);
+    minimatch_destroy(&e->match);
+    free(e->ofpacts);
+    free(e);
+}
+
+static void
+entries_clear(struct hmap *map)
+{
+    struct flow_entry *e;
+
+    HMAP_FOR_EACH_SAFE (e, node, map) {
+        entry_remove(map, e);
+    }
+}
+
+static void
+entries_copy(struct hmap *dst, const struct hmap *src)
+{
+    const struct flow_entry *e;
+
+    entries_clear(dst);
+    HMAP_FOR_EACH (e, node, src) {
+        entry_insert(dst, e->table_id, e->priority, &e->match, e->cookie,
+                     e->ofpacts, e->ofpacts_len);
+    }
+}
+
+static bool
+entry_same(const struct flow_entry *a, const struct flow_entry *b)
+{
+    return a->cookie == b->cookie
+           && ofpacts_equal(a->ofpacts, a->ofpacts_len,
+                            b->ofpacts, b->ofpacts_len);
+}
+
+/* Returns a new flowctl for 'bridge' that connects to 'target' (an OpenFlow
+ * active connection method, normally "unix:RUNDIR/BRIDGE.mgmt").  The caller
+ * owns it and frees it with flowctl_destroy(). */
+struct flowctl *
+flowctl_create(const char *bridge, const char *target)
+{
+    struct flowctl *fc = xzalloc(sizeof *fc);
+
+    fc->bridge = xstrdup(bridge);
+    fc->rconn = rconn_create(5, 4, 0, 1u << OF_VERSION);
+    rconn_connect(fc->rconn, target, bridge);
+    fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
+    hmap_init(&fc->desired);
+    hmap_init(&fc->installed);
+    hmap_init(&fc->pending);
+    return fc;
+}
+
+void
+flowctl_destroy(struct flowctl *fc)
+{
+    if (fc) {
+        rconn_destroy(fc->rconn);
+        entries_clear(&fc->desired);
+        entries_clear(&fc->installed);
+        entries_clear(&fc->pending);
+        hmap_destroy(&fc->desired);
+        hmap_destroy(&fc->installed);
+        hmap_destroy(&fc->pending);
+        free(fc->last_error);
+        free(fc->bridge);
+        free(fc);
+    }
+}
+
+static void OVS_PRINTF_FORMAT(2, 3)
+set_error(struct flowctl *fc, const char *format, ...)
+{
+    va_list args;
+
+    free(fc->last_error);
+    va_start(args, format);
+    fc->last_error = xvasprintf(format, args);
+    va_end(args);
+    VLOG_WARN_RL(&rl, "%s: %s", fc->bridge, fc->last_error);
+}
+
+/* Parses 'flow', in ovs-ofctl syntax ("table=T,priority=P,cookie=C,MATCH,
+ * actions=ACTIONS"; table, priority and cookie optional), for 'command'. */
+static char *
+parse_flow(const char *flow, int command, struct ofputil_flow_mod *fm)
+{
+    enum ofputil_protocol usable;
+    char *error;
+
+    error = parse_ofp_str(fm, command, flow, NULL, NULL, &usable);
+    if (!error && !(usable & OFPUTIL_P_OF15_OXM)) {
+        minimatch_destroy(&fm->match);
+        free(fm->ofpacts);
+        error = xasprintf("%s: not expressible in OpenFlow 1.5", flow);
+    }
+    return error;
+}
+
+/* Adds 'flow' (ovs-ofctl syntax) to the desired flows, replacing a desired
+ * flow with the same table, priority and match.  Returns 0, or EINVAL with
+ * a malloc()'d message in '*errorp' (if nonnull). */
+int
+flowctl_add_flow(struct flowctl *fc, const char *flow, char **errorp)
+{
+    struct ofputil_flow_mod fm;
+    struct flow_entry *e;
+    char *error;
+
+    error = parse_flow(flow, OFPFC_ADD, &fm);
+    if (error) {
+        if (errorp) {
+            *errorp = error;
+        } else {
+            free(error);
+        }
+        return EINVAL;
+    }
+    e = entry_find(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
+                   fm.priority, &fm.match);
+    if (!e || e->cookie != fm.new_cookie
+        || !ofpacts_equal(e->ofpacts, e->ofpacts_len,
+                          fm.ofpacts, fm.ofpacts_len)) {
+        if (e) {
+            entry_remove(&fc->desired, e);
+        }
+        entry_insert(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
+                     fm.priority, &fm.match, fm.new_cookie, fm.ofpacts,
+                     fm.ofpacts_len);
+        fc->desired_gen++;
+    }
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    return 0;
+}
+
+/* Removes the desired flow that 'flow' (ovs-ofctl syntax: table, priority
+ * and match; actions ignored) names.  Returns 0, ENOENT if there is none,
+ * or EINVAL with a malloc()'d message in '*errorp'. */
+int
+flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
+{
+    struct ofputil_flow_mod fm;
+    struct flow_entry *e;
+    char *error;
+
+    error = parse_flow(flow, OFPFC_DELETE_STRICT, &fm);
+    if (error) {
+        if (errorp) {
+            *errorp = error;
+        } else {
+            free(error);
+        }
+        return EINVAL;
+    }
+    e = entry_find(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
+                   fm.priority, &fm.match);
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    if (!e) {
+        return ENOENT;
+    }
+    entry_remove(&fc->desired, e);
+    fc->desired_gen++;
+    return 0;
+}
+
+void
+flowctl_clear(struct flowctl *fc)
+{
+    if (!hmap_is_empty(&fc->desired)) {
+        entries_clear(&fc->desired);
+        fc->desired_gen++;
+    }
+}
+
+size_t
+flowctl_count(const struct flowctl *fc)
+{
+    return hmap_count(&fc->desired);
+}
+
+uint64_t
+flowctl_desired_gen(const struct flowctl *fc)
+{
+    return fc->desired_gen;
+}
+
+uint64_t
+flowctl_applied_gen(const struct flowctl *fc)
+{
+    return fc->applied_gen;
+}
+
+uint64_t
+flowctl_failed_gen(const struct flowctl *fc)
+{
+    return fc->failed_gen;
+}
+
+bool
+flowctl_is_connected(const struct flowctl *fc)
+{
+    return rconn_is_connected(fc->rconn);
+}
+
+const char *
+flowctl_last_error(const struct flowctl *fc)
+{
+    return fc->last_error;
+}
+
+static ovs_be32
+send_msg(struct flowctl *fc, struct ofpbuf *msg)
+{
+    ovs_be32 xid = ((struct ofp_header *) msg->data)->xid;
+
+    rconn_send(fc->rconn, msg, NULL);
+    return xid;
+}
+
+static void
+start_dump(struct flowctl *fc)
+{
+    struct ofputil_flow_stats_request fsr;
+
+    COVERAGE_INC(flowctl_resync);
+    memset(&fsr, 0, sizeof fsr);
+    match_init_catchall(&fsr.match);
+    fsr.table_id = 0xff;
+    fsr.out_port = OFPP_ANY;
+    fsr.out_group = OFPG_ANY;
+    fc->dump_xid = send_msg(fc, ofputil_encode_flow_stats_request(
+                            &fsr, OFPUTIL_P_OF15_OXM));
+    /* 'installed' keeps naming the flows we own; the dump refreshes it. */
+    entries_copy(&fc->pending, &fc->installed);
+    entries_clear(&fc->installed);
+    fc->state = S_DUMPING;
+}
+
+/* Takes one flow of a dump: ours if it is desired, or was installed by us
+ * before the connection dropped. */
+static void
+dump_flow(struct flowctl *fc, const struct ofputil_flow_stats *fs)
+{
+    struct minimatch match;
+
+    minimatch_init(&match, &fs->match);
+    if (entry_find(&fc->desired, fs->table_id, fs->priority, &match)
+        || entry_find(&fc->pending, fs->table_id, fs->priority, &match)) {
+        entry_insert(&fc->installed, fs->table_id, fs->priority, &match,
+                     fs->cookie, fs->ofpacts, fs->ofpacts_len);
+    }
+    minimatch_destroy(&match);
+}
+
+static void
+process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int retval;
+
+        retval = ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts);
+        if (retval) {
+            if (retval != EOF) {
+                set_error(fc, "bad flow stats reply: %s",
+                          ofperr_to_string(retval));
+            }
+            break;
+        }
+        dump_flow(fc, &fs);
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        entries_clear(&fc->pending);
+        fc->resynced = true;
+        fc->state = S_IDLE;
+    }
+}
+
+static void
+put_flow_mod(struct flowctl *fc, struct ovs_list *msgs, uint16_t command,
+             const struct flow_entry *e)
+{
+    struct ofputil_bundle_add_msg bam;
+    struct ofputil_flow_mod fm;
+    struct ofpbuf *fm_msg;
+
+    memset(&fm, 0, sizeof fm);
+    fm.match = e->match;
+    fm.priority = e->priority;
+    fm.new_cookie = e->cookie;
+    fm.modify_cookie = command == OFPFC_MODIFY_STRICT;
+    fm.table_id = e->table_id;
+    fm.command = command;
+    fm.buffer_id = UINT32_MAX;
+    fm.out_port = OFPP_ANY;
+    fm.out_group = OFPG_ANY;
+    fm.ofpacts = command == OFPFC_DELETE_STRICT ? NULL : e->ofpacts;
+    fm.ofpacts_len = command == OFPFC_DELETE_STRICT ? 0 : e->ofpacts_len;
+    fm_msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
+
+    memset(&bam, 0, sizeof bam);
+    bam.bundle_id = fc->bundle_id;
+    bam.flags = OFPBF_ORDERED | OFPBF_ATOMIC;
+    bam.msg = fm_msg->data;
+    ovs_list_push_back(msgs, &ofputil_encode_bundle_add(OF_VERSION,
+                                                        &bam)->list_node);
+    ofpbuf_delete(fm_msg);
+}
+
+static struct ofpbuf *
+bundle_ctrl(struct flowctl *fc, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = fc->bundle_id,
+        .type = type,
+        .flags = OFPBF_ORDERED | OFPBF_ATOMIC,
+    };
+    return ofputil_encode_bundle_ctrl_request(OF_VERSION, &bc);
+}
+
+/* Sends the difference between 'desired' and 'installed' as one bundle. */
+static void
+commit(struct flowctl *fc)
+{
+    struct ovs_list msgs = OVS_LIST_INITIALIZER(&msgs);
+    const struct flow_entry *d, *i;
+    struct ofpbuf *msg;
+    size_t n = 0;
+
+    fc->bundle_id++;
+    HMAP_FOR_EACH (d, node, &fc->desired) {
+        i = entry_find(&fc->installed, d->table_id, d->priority, &d->match);
+        if (!i) {
+            put_flow_mod(fc, &msgs, OFPFC_ADD, d);
+            n++;
+        } else if (!entry_same(i, d)) {
+            put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d);
+            n++;
+        }
+    }
+    HMAP_FOR_EACH (i, node, &fc->installed) {
+        if (!entry_find(&fc->desired, i->table_id, i->priority, &i->match)) {
+            put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i);
+            n++;
+        }
+    }
+
+    if (!n) {
+        fc->applied_gen = fc->desired_gen;
+        return;
+    }
+
+    /* Open and fill the bundle, then wait for a barrier before committing:
+     * a flow_mod the switch refuses at add time is left out of the bundle
+     * rather than failing it, so committing blindly would apply the rest. */
+    COVERAGE_INC(flowctl_bundle);
+    send_msg(fc, bundle_ctrl(fc, OFPBCT_OPEN_REQUEST));
+    LIST_FOR_EACH_POP (msg, list_node, &msgs) {
+        send_msg(fc, msg);
+    }
+    fc->barrier_xid = send_msg(fc,
+                               ofputil_encode_barrier_request(OF_VERSION));
+    entries_copy(&fc->pending, &fc->desired);
+    fc->inflight_gen = fc->desired_gen;
+    fc->bundle_failed = false;
+    fc->state = S_ADDING;
+    VLOG_DBG("%s: filled bundle %"PRIu32" with %"PRIuSIZE" flow_mods for "
+             "generation %"PRIu64, fc->bridge, fc->bundle_id, n,
+             fc->inflight_gen);
+}
+
+/* The bundle is filled: commit it, or discard it if any part failed. */
+static void
+finish_bundle(struct flowctl *fc)
+{
+    if (fc->bundle_failed) {
+        send_msg(fc, bundle_ctrl(fc, OFPBCT_DISCARD_REQUEST));
+        COVERAGE_INC(flowctl_bundle_failed);
+        fc->failed_gen = fc->inflight_gen;
+        entries_clear(&fc->pending);
+        fc->state = S_IDLE;
+        return;
+    }
+    send_msg(fc, bundle_ctrl(fc, OFPBCT_COMMIT_REQUEST));
+    fc->barrier_xid = send_msg(fc,
+                               ofputil_encode_barrier_request(OF_VERSION));
+    fc->state = S_COMMITTING;
+}
+
+static void
+process_barrier_reply(struct flowctl *fc)
+{
+    if (fc->bundle_failed) {
+        /* The bundle was atomic: nothing of it took effect. */
+        COVERAGE_INC(flowctl_bundle_failed);
+        fc->failed_gen = fc->inflight_gen;
+        entries_clear(&fc->pending);
+    } else {
+        struct hmap tmp = fc->installed;
+
+        fc->installed = fc->pending;
+        fc->pending = tmp;
+        hmap_moved(&fc->installed);
+        hmap_moved(&fc->pending);
+        entries_clear(&fc->pending);
+        fc->applied_gen = fc->inflight_gen;
+    }
+    fc->state = S_IDLE;
+}
+
+static void
+process_msg(struct flowctl *fc, const struct ofp_header *oh)
+{
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        return;
+    }
+    if (type == OFPTYPE_ERROR) {
+        enum ofperr error = ofperr_decode_msg(oh, NULL);
+
+        if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
+            /* The first error names the flow_mod that failed; the bundle's
+             * own OFPBFC_MSG_FAILED may follow it. */
+            if (!fc->bundle_failed) {
+                fc->bundle_failed = true;
+                set_error(fc, "switch refused generation %"PRIu64": %s",
+                          fc->inflight_gen, ofperr_to_string(error));
+            }
+        } else {
+            set_error(fc, "OpenFlow error: %s", ofperr_to_string(error));
+        }
+    } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->state == S_DUMPING
+               && oh->xid == fc->dump_xid) {
+        process_dump_reply(fc, oh);
+    } else if (type == OFPTYPE_BARRIER_REPLY && oh->xid == fc->barrier_xid) {
+        if (fc->state == S_ADDING) {
+            finish_bundle(fc);
+        } else if (fc->state == S_COMMITTING) {
+            process_barrier_reply(fc);
+        }
+    }
+}
+
+void
+flowctl_run(struct flowctl *fc)
+{
+    int i;
+
+    rconn_run(fc->rconn);
+    if (rconn_get_connection_seqno(fc->rconn) != fc->conn_seqno) {
+        /* A new connection (ovs-vswitchd may have restarted): until the
+         * switch has been reconciled, it does not hold the desired flows,
+         * so they form a new generation. */
+        fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
+        fc->desired_gen++;
+        if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
+            /* Whether a commit in flight took effect is unknown: the dump
+             * on reconnection tells. */
+            entries_clear(&fc->pending);
+        } else if (fc->state == S_DUMPING) {
+            /* Keep owning what the interrupted dump had not seen yet. */
+            struct flow_entry *e;
+
+            HMAP_FOR_EACH (e, node, &fc->pending) {
+                if (!entry_find(&fc->installed, e->table_id, e->priority,
+                                &e->match)) {
+                    entry_insert(&fc->installed, e->table_id, e->priority,
+                                 &e->match, e->cookie, e->ofpacts,
+                                 e->ofpacts_len);
+                }
+            }
+            entries_clear(&fc->pending);
+        }
+        fc->state = S_DISCONNECTED;
+    }
+    if (!rconn_is_connected(fc->rconn)) {
+        return;
+    }
+    if (fc->state == S_DISCONNECTED) {
+        start_dump(fc);
+    }
+
+    for (i = 0; i < 50; i++) {
+        struct ofpbuf *msg = rconn_recv(fc->rconn);
+
+        if (!msg) {
+            break;
+        }
+        process_msg(fc, msg->data);
+        ofpbuf_delete(msg);
+    }
+
+    if (fc->state == S_IDLE
+        && (fc->resynced || (fc->applied_gen != fc->desired_gen
+                             && fc->failed_gen != fc->desired_gen))) {
+        fc->resynced = false;
+        commit(fc);
+    }
+}
+
+void
+flowctl_wait(struct flowctl *fc)
+{
+    rconn_run_wait(fc->rconn);
+    rconn_recv_wait(fc->rconn);
+}

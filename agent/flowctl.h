@@ -1,0 +1,60 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_FLOWCTL_H
+#define ROAM_FLOWCTL_H 1
+
+/* Flow control: the only code in roamd that programs OpenFlow flows.
+ *
+ * One flowctl per bridge owns one OpenFlow 1.5 connection to it.  Callers
+ * edit a table of *desired* flows; flowctl keeps track of the flows it has
+ * *installed* and sends only the difference, all of it in one atomic,
+ * ordered bundle: opened and filled, then, after a barrier shows that the
+ * switch accepted every flow_mod, committed and followed by another barrier
+ * (or discarded, if any flow_mod was refused).  The applied generation advances to
+ * the generation of the desired table the bundle carried only when the
+ * barrier reply arrives, so "applied >= N" means the switch holds exactly
+ * what was desired at generation N.  Tests (and roamd's callers) wait on it.
+ *
+ * flowctl owns only the flows it installed: flows an operator added by hand
+ * are never touched.  After a reconnection (for example, ovs-vswitchd
+ * restarted) it dumps the switch's flows, reconciles them against the
+ * desired table and re-installs whatever is missing. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct flowctl;
+
+struct flowctl *flowctl_create(const char *bridge, const char *target);
+void flowctl_destroy(struct flowctl *);
+
+void flowctl_run(struct flowctl *);
+void flowctl_wait(struct flowctl *);
+
+int flowctl_add_flow(struct flowctl *, const char *flow, char **errorp);
+int flowctl_remove_flow(struct flowctl *, const char *flow, char **errorp);
+void flowctl_clear(struct flowctl *);
+size_t flowctl_count(const struct flowctl *);
+
+uint64_t flowctl_desired_gen(const struct flowctl *);
+uint64_t flowctl_applied_gen(const struct flowctl *);
+bool flowctl_is_connected(const struct flowctl *);
+const char *flowctl_last_error(const struct flowctl *);
+uint64_t flowctl_failed_gen(const struct flowctl *);
+
+#endif /* flowctl.h */
