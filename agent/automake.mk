@@ -39,12 +39,17 @@ CLEANFILES += agent/roam.5
 # Agent modules, linked by roamctl (and unit tests) directly.
 noinst_LTLIBRARIES += agent/libroamagent.la
 agent_libroamagent_la_SOURCES = \
+	agent/chassis.c \
+	agent/chassis.h \
 	agent/ctl.c \
 	agent/ctl.h \
 	agent/flowctl.c \
 	agent/flowctl.h \
+	agent/keys.h \
 	agent/roamdb.c \
-	agent/roamdb.h
+	agent/roamdb.h \
+	agent/vif.c \
+	agent/vif.h
 nodist_agent_libroamagent_la_SOURCES = \
 	agent/roam-idl.c \
 	agent/roam-idl.h
@@ -59,3 +64,10 @@ agent_roamctl_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS)
 
 man_MANS += agent/roamctl.8
 EXTRA_DIST += agent/roamctl.8
+
+bin_PROGRAMS += agent/roamd
+agent_roamd_SOURCES = agent/roamd.c
+agent_roamd_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
+agent_roamd_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS)
+man_MANS += agent/roamd.8
+EXTRA_DIST += agent/roamd.8

@@ -33,7 +33,6 @@
 #include "timeval.h"
 #include "util.h"
 
-#define DEFAULT_DB "unix:/var/run/roam/db.sock"
 
 static void
 usage(void)
@@ -49,7 +48,7 @@ usage(void)
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
            "\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found,\n"
-           "4 database or host unavailable, 5 conflict.\n", DEFAULT_DB);
+           "4 database or host unavailable, 5 conflict.\n", ROAMDB_DEFAULT_REMOTE);
 }
 
 int
@@ -112,7 +111,7 @@ main(int argc, char *argv[])
         return CTL_USAGE;
     }
     if (!remote) {
-        remote = DEFAULT_DB;
+        remote = ROAMDB_DEFAULT_REMOTE;
     }
 
     db = roamdb_create(remote);

@@ -27,6 +27,9 @@
 
 #include <stdbool.h>
 
+/* Where roamctl and roamd look for the roam database by default. */
+#define ROAMDB_DEFAULT_REMOTE "unix:/var/run/roam/db.sock"
+
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
 

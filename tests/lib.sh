@@ -187,3 +187,20 @@ roamdb_cluster_start() {
             cluster/status roam | grep -q 'Status: cluster member'"
     done
 }
+
+# roamd_start SIM DB_SOCK [HOST]: runs roamd for simulated hypervisor SIM
+# (host name HOST, default SIM) against the roam database at DB_SOCK.
+roamd_start() {
+    local sim=$1 db=$2 host=${3:-$1}
+    as "$sim" check "$ROAM_BUILDDIR/agent/roamd" --detach --no-chdir \
+        --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
+        --unixctl="$T/$sim/roamd.ctl" --db=unix:"$db" \
+        --ovs-db=unix:"$T/$sim/db.sock" --host="$host"
+}
+
+# roamd_ctl SIM COMMAND...: a unixctl command to SIM's roamd.
+roamd_ctl() {
+    local sim=$1
+    shift
+    ovs-appctl -t "$T/$sim/roamd.ctl" "$@"
+}

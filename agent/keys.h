@@ -1,0 +1,41 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_KEYS_H
+#define ROAM_KEYS_H 1
+
+/* Every external_ids key roam reads or writes, in one place.
+ *
+ * Keys that OVS or libvirt own are read, never written.  roam's own keys
+ * carry a "roam-" prefix. */
+
+/* Interface external_ids written by libvirt (read only). */
+#define OVS_KEY_IFACE_ID      "iface-id"
+#define OVS_KEY_ATTACHED_MAC  "attached-mac"
+#define OVS_KEY_VM_ID         "vm-id"
+#define OVS_KEY_IFACE_STATUS  "iface-status"
+
+/* Interface external_ids written by the orchestrator for roam: the VM's
+ * real IPv4 address. */
+#define ROAM_KEY_IP           "roam-ip"
+
+/* Interface external_ids written by roamd: the location sequence number at
+ * which this interface last held its VM.  A port that has held the VM and
+ * then sees a higher sequence number elsewhere gives the VM up instead of
+ * claiming it back; a freshly plugged port has no such key and claims. */
+#define ROAM_KEY_SEQ          "roam-seq"
+
+#endif /* keys.h */

@@ -1,0 +1,258 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* roamd: roam's agent on every hypervisor, gateway and client edge.
+ *
+ * Thin main: options, connections and the one poll loop.  Each iteration
+ * runs the modules in order: chassis (this host's liveness in the roam
+ * database) and vif (VM ports -> VM rows), then commits each database's
+ * transaction and sleeps in poll_block() until something happens. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "agent/chassis.h"
+#include "agent/roam-idl.h"
+#include "agent/roamdb.h"
+#include "agent/vif.h"
+#include "command-line.h"
+#include "daemon.h"
+#include "dirs.h"
+#include "fatal-signal.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "unixctl.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(roamd);
+
+struct roamd {
+    char *host_name;
+    struct ovsdb_idl_loop ovs_loop;
+    struct ovsdb_idl_loop roam_loop;
+    const struct roamrec_host *chassis;
+    bool exiting;
+};
+
+static unixctl_cb_func roamd_exit;
+static unixctl_cb_func roamd_vm_list;
+static unixctl_cb_func roamd_status;
+
+static void
+usage(void)
+{
+    printf("%s: roam agent\n"
+           "usage: %s [OPTIONS]\n"
+           "\nOptions:\n"
+           "  --db=REMOTE        roam database (default: %s)\n"
+           "  --ovs-db=REMOTE    Open vSwitch database (default: unix:%s/db.sock)\n"
+           "  --host=NAME        this host's name in the roam database\n"
+           "                     (default: the system host name)\n"
+           "  --unixctl=SOCKET   control socket (default: %s/roamd.PID.ctl)\n"
+           "  -h, --help         show this help\n"
+           "  -V, --version      show the version\n",
+           program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
+           ovs_rundir());
+    daemon_usage();
+    vlog_usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+    enum {
+        OPT_DB = UCHAR_MAX + 1,
+        OPT_OVS_DB,
+        OPT_HOST,
+        OPT_UNIXCTL,
+        DAEMON_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"ovs-db", required_argument, NULL, OPT_OVS_DB},
+        {"host", required_argument, NULL, OPT_HOST},
+        {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        DAEMON_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    char *db_remote = xstrdup(ROAMDB_DEFAULT_REMOTE);
+    char *ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
+    char *unixctl_path = NULL;
+    struct unixctl_server *unixctl;
+    struct roamd roamd;
+    int c, error;
+
+    ovs_cmdl_proctitle_init(argc, argv);
+    set_program_name(argv[0]);
+    service_start(&argc, &argv);
+    fatal_ignore_sigpipe();
+    memset(&roamd, 0, sizeof roamd);
+    while ((c = getopt_long(argc, argv, "hV", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:
+            free(db_remote);
+            db_remote = xstrdup(optarg);
+            break;
+        case OPT_OVS_DB:
+            free(ovs_remote);
+            ovs_remote = xstrdup(optarg);
+            break;
+        case OPT_HOST:
+            roamd.host_name = xstrdup(optarg);
+            break;
+        case OPT_UNIXCTL:
+            unixctl_path = optarg;
+            break;
+        case 'h':
+            usage();
+            exit(EXIT_SUCCESS);
+        case 'V':
+            ovs_print_version(0, 0);
+            exit(EXIT_SUCCESS);
+        DAEMON_OPTION_HANDLERS
+        VLOG_OPTION_HANDLERS
+        case '?':
+            exit(EXIT_FAILURE);
+        default:
+            abort();
+        }
+    }
+    if (optind != argc) {
+        ovs_fatal(0, "no arguments expected (use --help for help)");
+    }
+    if (!roamd.host_name) {
+        char name[256];
+
+        if (gethostname(name, sizeof name)) {
+            ovs_fatal(errno, "gethostname failed; use --host");
+        }
+        name[sizeof name - 1] = '\0';
+        roamd.host_name = xstrdup(name);
+    }
+
+    daemonize_start(false);
+    error = unixctl_server_create(unixctl_path, &unixctl);
+    if (error) {
+        ovs_fatal(error, "failed to create unixctl server");
+    }
+    unixctl_command_register("exit", "", 0, 0, roamd_exit, &roamd);
+    unixctl_command_register("vm/list", "", 0, 0, roamd_vm_list, &roamd);
+    unixctl_command_register("roamd/status", "", 0, 0, roamd_status,
+                             &roamd);
+    daemonize_complete();
+
+    struct ovsdb_idl *ovs_idl = ovsdb_idl_create(ovs_remote,
+                                                 &ovsrec_idl_class,
+                                                 false, true);
+    vif_register_ovs_idl(ovs_idl);
+    roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
+        ovs_idl);
+
+    struct ovsdb_idl *roam_idl = ovsdb_idl_create(db_remote,
+                                                  &roamrec_idl_class,
+                                                  true, true);
+    ovsdb_idl_set_leader_only(roam_idl, false);
+    roamd.roam_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
+        roam_idl);
+
+    VLOG_INFO("roamd for host %s: roam database %s, Open vSwitch database "
+              "%s", roamd.host_name, db_remote, ovs_remote);
+    while (!roamd.exiting) {
+        struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&roamd.ovs_loop);
+        struct ovsdb_idl_txn *roam_txn = ovsdb_idl_loop_run(&roamd.roam_loop);
+
+        roamd.chassis = (ovsdb_idl_has_ever_connected(roam_idl)
+                         ? chassis_run(roam_idl, roam_txn, roamd.host_name)
+                         : NULL);
+        if (ovsdb_idl_has_ever_connected(ovs_idl)) {
+            vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis);
+        }
+        unixctl_server_run(unixctl);
+
+        ovsdb_idl_loop_commit_and_wait(&roamd.roam_loop);
+        ovsdb_idl_loop_commit_and_wait(&roamd.ovs_loop);
+        chassis_wait();
+        unixctl_server_wait(unixctl);
+        if (roamd.exiting) {
+            poll_immediate_wake();
+        }
+        poll_block();
+        if (should_service_stop()) {
+            roamd.exiting = true;
+        }
+    }
+
+    unixctl_server_destroy(unixctl);
+    ovsdb_idl_loop_destroy(&roamd.roam_loop);
+    ovsdb_idl_loop_destroy(&roamd.ovs_loop);
+    service_stop();
+    free(roamd.host_name);
+    free(db_remote);
+    free(ovs_remote);
+    return 0;
+}
+
+static void
+roamd_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
+           const char *argv[] OVS_UNUSED, void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+
+    roamd->exiting = true;
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+roamd_vm_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
+              const char *argv[] OVS_UNUSED, void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    vif_list(roamd->ovs_loop.idl, roamd->roam_loop.idl, roamd->chassis, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+roamd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
+             const char *argv[] OVS_UNUSED, void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ds_put_format(&s, "host: %s\n", roamd->host_name);
+    ds_put_format(&s, "registered: %s\n", roamd->chassis ? "yes" : "no");
+    ds_put_format(&s, "roam database: %s\n",
+                  ovsdb_idl_is_connected(roamd->roam_loop.idl)
+                  ? "connected" : "not connected");
+    ds_put_format(&s, "Open vSwitch database: %s\n",
+                  ovsdb_idl_is_connected(roamd->ovs_loop.idl)
+                  ? "connected" : "not connected");
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}

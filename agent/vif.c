@@ -1,0 +1,313 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "agent/vif.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+
+#include "agent/keys.h"
+#include "agent/roam-idl.h"
+#include "bitmap.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "packets.h"
+#include "pseudo-id.h"
+#include "smap.h"
+#include "sset.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(vif);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* Registers the Open_vSwitch columns vif reads, and only those. */
+void
+vif_register_ovs_idl(struct ovsdb_idl *ovs_idl)
+{
+    ovsdb_idl_add_table(ovs_idl, &ovsrec_table_interface);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_name);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_external_ids);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_ofport);
+}
+
+/* A VM port seen on this host. */
+struct local_port {
+    const struct ovsrec_interface *iface;
+    const char *iface_id;
+    const char *vm_id;
+    const char *mac;
+    const char *ip;             /* Real IPv4, or NULL if not given. */
+    long long int held_seq;     /* ROAM_KEY_SEQ, or -1. */
+};
+
+/* Returns true and fills in '*lp' if 'iface' is a usable VM port. */
+static bool
+local_port_from_iface(const struct ovsrec_interface *iface,
+                      struct local_port *lp)
+{
+    const struct smap *ids = &iface->external_ids;
+    const char *status = smap_get(ids, OVS_KEY_IFACE_STATUS);
+    struct eth_addr mac;
+    ovs_be32 ip;
+
+    lp->iface = iface;
+    lp->iface_id = smap_get(ids, OVS_KEY_IFACE_ID);
+    lp->mac = smap_get(ids, OVS_KEY_ATTACHED_MAC);
+    lp->vm_id = smap_get(ids, OVS_KEY_VM_ID);
+    lp->ip = smap_get(ids, ROAM_KEY_IP);
+    lp->held_seq = smap_get_ullong(ids, ROAM_KEY_SEQ, ULLONG_MAX);
+    if (lp->held_seq < 0 || lp->held_seq > INT64_MAX) {
+        lp->held_seq = -1;
+    }
+    if (!lp->iface_id || !lp->iface_id[0] || !lp->mac) {
+        return false;
+    }
+    if (status && !strcmp(status, "inactive")) {
+        return false;
+    }
+    if (!eth_addr_from_string(lp->mac, &mac) || eth_addr_is_multicast(mac)
+        || eth_addr_is_zero(mac)) {
+        VLOG_WARN_RL(&rl, "interface %s: ignoring bad %s \"%s\"",
+                     iface->name, OVS_KEY_ATTACHED_MAC, lp->mac);
+        return false;
+    }
+    if (lp->ip && (!ip_parse(lp->ip, &ip) || !ip || ip_is_multicast(ip))) {
+        VLOG_WARN_RL(&rl, "interface %s: ignoring bad %s \"%s\"",
+                     iface->name, ROAM_KEY_IP, lp->ip);
+        lp->ip = NULL;
+    }
+    return true;
+}
+
+static const struct roamrec_vm *
+find_vm(struct ovsdb_idl *roam_idl, const char *iface_id)
+{
+    const struct roamrec_vm *vm;
+
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        if (!strcmp(vm->iface_id, iface_id)) {
+            return vm;
+        }
+    }
+    return NULL;
+}
+
+/* Gives 'vm' a pseudo identity on 'chassis': the smallest VM index no other
+ * VM on this host uses.  Leaves the VM without one, and logs why, if the
+ * host's datacenter has no usable layout or the host is full. */
+static void
+assign_pseudo_id(struct ovsdb_idl *roam_idl,
+                 const struct roamrec_host *chassis,
+                 const struct roamrec_vm *vm)
+{
+    const struct roamrec_datacenter *dc = chassis->datacenter;
+    struct pseudo_id_layout layout;
+    const struct roamrec_vm *other;
+    unsigned long *used;
+    struct pseudo_id id;
+    char ip_s[INET_ADDRSTRLEN];
+    uint8_t mac[6];
+    uint32_t ip, n;
+    char mac_s[18];
+
+    if (!dc || pseudo_id_layout_parse(&layout, dc->pseudo_layout)) {
+        VLOG_WARN_RL(&rl, "host %s: no usable datacenter layout; VM %s gets "
+                     "no pseudo identity", chassis->name, vm->name);
+        return;
+    }
+    n = 1u << layout.vm_bits;
+    used = bitmap_allocate(n);
+    ROAMREC_VM_FOR_EACH (other, roam_idl) {
+        struct pseudo_id oid;
+        ovs_be32 oip;
+
+        if (other != vm && other->host == chassis && other->pseudo_ip
+            && ip_parse(other->pseudo_ip, &oip)
+            && !pseudo_id_decode_ip(&layout, oip, &oid)) {
+            bitmap_set1(used, oid.vm);
+        }
+    }
+    id.dc = dc->number;
+    id.pod = chassis->pod;
+    id.host = chassis->index;
+    for (id.vm = 1; id.vm < n - 1 && bitmap_is_set(used, id.vm); id.vm++) {
+        continue;
+    }
+    bitmap_free(used);
+    if (pseudo_id_encode(&layout, &id, mac, &ip)) {
+        VLOG_WARN_RL(&rl, "host %s: no pseudo identity for VM %s (host "
+                     "full, or its position does not fit the layout)",
+                     chassis->name, vm->name);
+        roamrec_vm_set_pseudo_mac(vm, NULL);
+        roamrec_vm_set_pseudo_ip(vm, NULL);
+        return;
+    }
+    snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
+             mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    inet_ntop(AF_INET, &ip, ip_s, sizeof ip_s);
+    roamrec_vm_set_pseudo_mac(vm, mac_s);
+    roamrec_vm_set_pseudo_ip(vm, ip_s);
+}
+
+/* Records in 'lp''s interface that it holds its VM at 'seq'. */
+static void
+set_held_seq(struct ovsdb_idl_txn *ovs_txn, const struct local_port *lp,
+             int64_t seq)
+{
+    if (ovs_txn && lp->held_seq != seq) {
+        char *s = xasprintf("%"PRId64, seq);
+
+        ovsrec_interface_update_external_ids_setkey(lp->iface, ROAM_KEY_SEQ,
+                                                    s);
+        free(s);
+    }
+}
+
+/* Brings the VM row of local port 'lp' in line with it. */
+static void
+sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
+        struct ovsdb_idl_txn *ovs_txn, const struct roamrec_host *chassis,
+        const struct local_port *lp)
+{
+    const struct roamrec_vm *vm = find_vm(roam_idl, lp->iface_id);
+    const char *name = lp->iface->name;
+
+    if (!vm) {
+        VLOG_INFO("VM %s appeared on port %s", lp->iface_id, name);
+        vm = roamrec_vm_insert(txn);
+        roamrec_vm_set_name(vm, lp->iface_id);
+        roamrec_vm_set_iface_id(vm, lp->iface_id);
+        roamrec_vm_set_vm_id(vm, lp->vm_id);
+        roamrec_vm_set_real_mac(vm, lp->mac);
+        roamrec_vm_set_real_ip(vm, lp->ip ? lp->ip : "");
+        roamrec_vm_set_host(vm, chassis);
+        roamrec_vm_set_port(vm, name);
+        roamrec_vm_set_seq(vm, 0);
+        roamrec_vm_set_state(vm, "running");
+        assign_pseudo_id(roam_idl, chassis, vm);
+        set_held_seq(ovs_txn, lp, 0);
+        return;
+    }
+
+    if (vm->host != chassis) {
+        if (lp->held_seq >= 0) {
+            /* This port held the VM, and a higher sequence number put it
+             * elsewhere since: give it up. */
+            VLOG_DBG_RL(&rl, "VM %s: moved to %s at seq %"PRId64"; port %s "
+                        "held it at seq %lld", vm->name,
+                        vm->host ? vm->host->name : "no host", vm->seq, name,
+                        lp->held_seq);
+            return;
+        }
+        /* A fresh port for a VM the database places elsewhere (or nowhere):
+         * claim it with the next sequence number, provided nobody else
+         * changed its location meanwhile.  If the claim loses a race, the
+         * port has still "held" the VM and will give it up. */
+        VLOG_INFO("VM %s: claiming on port %s (was on %s, seq %"PRId64")",
+                  vm->name, name, vm->host ? vm->host->name : "no host",
+                  vm->seq);
+        roamrec_vm_verify_host(vm);
+        roamrec_vm_verify_seq(vm);
+        roamrec_vm_set_host(vm, chassis);
+        roamrec_vm_set_seq(vm, vm->seq + 1);
+        roamrec_vm_set_port(vm, name);
+        roamrec_vm_set_state(vm, "running");
+        assign_pseudo_id(roam_idl, chassis, vm);
+        set_held_seq(ovs_txn, lp, vm->seq + 1);
+        return;
+    }
+
+    set_held_seq(ovs_txn, lp, vm->seq);
+    if (!vm->port || strcmp(vm->port, name)) {
+        roamrec_vm_set_port(vm, name);
+    }
+    if (strcmp(vm->state, "running")) {
+        roamrec_vm_set_state(vm, "running");
+    }
+    if (lp->ip && strcmp(vm->real_ip, lp->ip)) {
+        roamrec_vm_set_real_ip(vm, lp->ip);
+    }
+    if (!vm->pseudo_ip) {
+        assign_pseudo_id(roam_idl, chassis, vm);
+    }
+}
+
+/* Keeps the roam database's VM rows in line with the VM ports on this host,
+ * writing through 'roam_txn' (nothing happens while it is null) and marking
+ * ports through 'ovs_txn' (which may be null). */
+void
+vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
+        struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
+        const struct roamrec_host *chassis)
+{
+    const struct ovsrec_interface *iface;
+    const struct roamrec_vm *vm;
+    struct sset here = SSET_INITIALIZER(&here);
+
+    if (!roam_txn || !chassis) {
+        return;
+    }
+    OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
+        struct local_port lp;
+
+        if (local_port_from_iface(iface, &lp)
+            && sset_add(&here, lp.iface_id)) {
+            sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp);
+        }
+    }
+
+    /* VMs this host holds whose port is gone: stopped here. */
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        if (vm->host == chassis && !sset_contains(&here, vm->iface_id)
+            && strcmp(vm->state, "stopped")) {
+            VLOG_INFO("VM %s: port %s is gone", vm->name,
+                      vm->port ? vm->port : "");
+            roamrec_vm_set_port(vm, NULL);
+            roamrec_vm_set_state(vm, "stopped");
+        }
+    }
+    sset_destroy(&here);
+}
+
+/* Appends a table of this host's VM ports to 'out', for unixctl. */
+void
+vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
+         const struct roamrec_host *chassis, struct ds *out)
+{
+    const struct ovsrec_interface *iface;
+
+    ds_put_format(out, "%-20s %-12s %-6s %-10s %-5s %s\n", "iface-id", "port",
+                  "ofport", "state", "seq", "pseudo_ip");
+    OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
+        const struct roamrec_vm *vm;
+        struct local_port lp;
+
+        if (!local_port_from_iface(iface, &lp)) {
+            continue;
+        }
+        vm = find_vm(roam_idl, lp.iface_id);
+        ds_put_format(out, "%-20s %-12s %-6"PRId64" %-10s %-5"PRId64" %s\n",
+                      lp.iface_id, iface->name,
+                      iface->n_ofport ? iface->ofport[0] : -1,
+                      !vm ? "unknown"
+                      : vm->host != chassis ? "elsewhere" : vm->state,
+                      vm ? vm->seq : 0,
+                      vm && vm->pseudo_ip ? vm->pseudo_ip : "-");
+    }
+}

@@ -1,0 +1,131 @@
+# roamd on simulated hypervisors: host liveness and VM ports discovered
+# exactly as libvirt plugs them, against a real roam database.
+
+# vm_field VM COLUMN: one column of "roamctl vm list" for VM.
+vm_field() {
+    roamctl --format=json vm list | "$SYS_PYTHON" -c '
+import json, sys
+t = json.load(sys.stdin)
+col = t["headings"].index(sys.argv[2])
+for row in t["data"]:
+    if row[0] == sys.argv[1]:
+        print(row[col])' "$1" "$2"
+}
+
+vm_field_is() {
+    [ "$(vm_field "$1" "$2")" = "$3" ]
+}
+
+host_state_is() {
+    roamctl host list | grep -q "^$1 .* $2\$"
+}
+
+# libvirt_plug SIM BRIDGE PORT IFACE_ID MAC IP: a VM port as libvirt adds it
+# for <virtualport type='openvswitch'> (plus the orchestrator's roam-ip).
+libvirt_plug() {
+    as "$1" check ovs-vsctl add-port "$2" "$3" -- set interface "$3" \
+        type=dummy external_ids:iface-id="$4" external_ids:attached-mac="$5" \
+        external_ids:vm-id="vm-uuid-$4" external_ids:iface-status=active \
+        external_ids:roam-ip="$6"
+}
+
+setup_dc() {
+    roamdb_start db
+    export ROAM_DB=unix:$T/db/db.sock
+    check roamctl dc add dc1 1
+    check roamctl host add hv1 dc1 0 1
+    check roamctl host add hv2 dc1 0 2
+}
+
+test_host_liveness() {
+    setup_dc
+    sim_add hv1
+    check host_state_is hv1 down
+    roamd_start hv1 "$T/db/db.sock"
+    WAIT_TIMEOUT=10 wait_until host_state_is hv1 up
+    check host_state_is hv2 down
+    check_contains "$(roamd_ctl hv1 roamd/status)" "registered: yes"
+    # Stopped, the host goes down once its alive_until passes.
+    check roamd_ctl hv1 exit
+    WAIT_TIMEOUT=15 wait_until host_state_is hv1 down
+}
+
+test_unregistered_host() {
+    setup_dc
+    sim_add hv9
+    roamd_start hv9 "$T/db/db.sock"
+    WAIT_TIMEOUT=10 wait_until grep -q "host hv9 is not registered" "$T/hv9/roamd.log"
+    check_contains "$(roamd_ctl hv9 roamd/status)" "registered: no"
+    check sim_alive hv9
+}
+
+test_vm_ports_from_libvirt_external_ids() {
+    setup_dc
+    sim_add hv1
+    as hv1 check ovs-vsctl add-br br-int -- set bridge br-int datapath-type=dummy
+    roamd_start hv1 "$T/db/db.sock"
+    libvirt_plug hv1 br-int vnet0 if-vm1 52:54:00:00:00:01 10.0.0.1
+    libvirt_plug hv1 br-int vnet1 if-vm2 52:54:00:00:00:02 10.0.0.2
+    # An interface without iface-id is not a VM port; nor is one with a bad
+    # attached-mac.
+    as hv1 check ovs-vsctl add-port br-int plain -- set interface plain type=dummy
+    as hv1 check ovs-vsctl add-port br-int bad -- set interface bad type=dummy \
+        external_ids:iface-id=if-bad external_ids:attached-mac=nonsense
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm2 state running
+
+    check_eq "hv1 vnet0 10.0.0.1 52:54:00:00:00:01 0a:10:01:04:00:00 100.68.0.65 0" \
+        "$(for c in host port real_ip real_mac pseudo_mac pseudo_ip seq; do vm_field if-vm1 $c; done | tr '\n' ' ' | sed 's/ $//')" \
+        "VM 1"
+    check_eq "0a:10:01:08:00:00 100.68.0.66" \
+        "$(vm_field if-vm2 pseudo_mac) $(vm_field if-vm2 pseudo_ip)" "VM 2's pseudo identity"
+    check_eq "" "$(vm_field if-bad name)" "port with a bad attached-mac"
+    check grep -q "ignoring bad attached-mac \"nonsense\"" "$T/hv1/roamd.log"
+    check_contains "$(roamd_ctl hv1 vm/list)" "if-vm1"
+
+    # Unplugged: the VM is stopped here; plugged again, running again with
+    # the same identity.
+    as hv1 check ovs-vsctl del-port br-int vnet1
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm2 state stopped
+    check_eq "-" "$(vm_field if-vm2 port)" "port of a stopped VM"
+    libvirt_plug hv1 br-int vnet7 if-vm2 52:54:00:00:00:02 10.0.0.2
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm2 state running
+    check_eq "vnet7 100.68.0.66 0" \
+        "$(vm_field if-vm2 port) $(vm_field if-vm2 pseudo_ip) $(vm_field if-vm2 seq)" \
+        "VM 2 plugged again"
+}
+
+# The VM's port appears on another host: that host claims the VM with the
+# next sequence number and a pseudo identity of its own, and the old host
+# does not fight back.
+test_port_moves_to_another_host() {
+    setup_dc
+    sim_add hv1
+    sim_add hv2
+    as hv1 check ovs-vsctl add-br br-int -- set bridge br-int datapath-type=dummy
+    as hv2 check ovs-vsctl add-br br-int -- set bridge br-int datapath-type=dummy
+    roamd_start hv1 "$T/db/db.sock"
+    roamd_start hv2 "$T/db/db.sock"
+    libvirt_plug hv1 br-int vnet0 if-vm1 52:54:00:00:00:01 10.0.0.1
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv1
+    libvirt_plug hv2 br-int vnet3 if-vm1 52:54:00:00:00:01 10.0.0.1
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv2
+    check_eq "1 vnet3 100.68.0.129" \
+        "$(vm_field if-vm1 seq) $(vm_field if-vm1 port) $(vm_field if-vm1 pseudo_ip)" \
+        "VM 1 at hv2"
+    # hv1 still has the port until libvirt removes it, but sees the higher
+    # sequence number elsewhere and leaves the VM alone.
+    check_contains "$(roamd_ctl hv1 vm/list)" "elsewhere"
+    # Killed and restarted, hv1 still remembers that its port held the VM
+    # at a lower sequence number (external_ids:roam-seq).
+    check kill -9 "$(cat "$T/hv1/roamd.pid")"
+    roamd_start hv1 "$T/db/db.sock"
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv1/roamd.ctl' vm/list | grep -q elsewhere"
+    check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
+        "after hv1's roamd restarted"
+    check_fails grep -q "claiming" "$T/hv1/roamd.log"
+    as hv1 check ovs-vsctl del-port br-int vnet0
+    WAIT_TIMEOUT=5 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' vm list | grep -q if-vm1"
+    check_eq "hv2 running 1" \
+        "$(vm_field if-vm1 host) $(vm_field if-vm1 state) $(vm_field if-vm1 seq)" \
+        "after hv1 unplugged"
+}
