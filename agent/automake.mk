@@ -48,6 +48,8 @@ agent_libroamagent_la_SOURCES = \
 	agent/keys.h \
 	agent/roamdb.c \
 	agent/roamdb.h \
+	agent/rules.c \
+	agent/rules.h \
 	agent/vif.c \
 	agent/vif.h
 nodist_agent_libroamagent_la_SOURCES = \

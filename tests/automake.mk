@@ -1,7 +1,8 @@
 # Unit tests (check), linked against libroam directly.
 check_PROGRAMS += \
 	tests/unit/check-announce \
-	tests/unit/check-pseudo-id
+	tests/unit/check-pseudo-id \
+	tests/unit/check-rules
 
 TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 	-DTEST_DATA_DIR=\"$(abs_top_srcdir)/tests/data\"
@@ -13,6 +14,13 @@ tests_unit_check_announce_LDADD = lib/libroam.la $(CHECK_LIBS)
 tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
 tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_check_pseudo_id_LDADD = lib/libroam.la $(CHECK_LIBS)
+
+tests_unit_check_rules_SOURCES = tests/unit/check-rules.c
+tests_unit_check_rules_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
+	-I$(top_builddir)
+tests_unit_check_rules_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
+tests_unit_check_rules_LDADD = agent/libroamagent.la lib/libroam.la \
+	$(OVS_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += \
 	tests/run-all \
