@@ -39,12 +39,16 @@ CLEANFILES += agent/roam.5
 # Agent modules, linked by roamctl (and unit tests) directly.
 noinst_LTLIBRARIES += agent/libroamagent.la
 agent_libroamagent_la_SOURCES = \
+	agent/bridges.c \
+	agent/bridges.h \
 	agent/chassis.c \
 	agent/chassis.h \
 	agent/ctl.c \
 	agent/ctl.h \
 	agent/flowctl.c \
 	agent/flowctl.h \
+	agent/follow.c \
+	agent/follow.h \
 	agent/keys.h \
 	agent/roamdb.c \
 	agent/roamdb.h \

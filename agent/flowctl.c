@@ -46,17 +46,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 #define OF_VERSION OFP15_VERSION
 
-/* A flow, identified by table, priority and match. */
-struct flow_entry {
-    struct hmap_node node;
-    uint8_t table_id;
-    uint16_t priority;
-    struct minimatch match;
-    ovs_be64 cookie;
-    struct ofpact *ofpacts;
-    size_t ofpacts_len;
-};
-
 enum flowctl_state {
     S_DISCONNECTED,     /* Waiting for the connection. */
     S_DUMPING,          /* Reading what the switch holds. */
@@ -86,6 +75,16 @@ struct flowctl {
     bool bundle_failed;
     bool resynced;              /* Dumped: compare even if applied. */
     char *last_error;
+
+    /* The switch's whole flow table, hand-added flows included. */
+    struct hmap view;           /* Latest complete dump. */
+    struct hmap view_next;      /* Dump in progress. */
+    ovs_be32 view_xid;
+    bool view_wanted;           /* Start a view dump when possible. */
+    bool view_in_flight;
+    uint64_t view_gen;          /* Applied generation 'view' reflects. */
+    uint64_t view_next_gen;
+    unsigned int view_seqno;    /* Incremented for each complete view. */
 };
 
 static uint32_t
@@ -94,11 +93,11 @@ entry_hash(uint8_t table_id, uint16_t priority, const struct minimatch *m)
     return minimatch_hash(m, hash_2words(table_id, priority));
 }
 
-static struct flow_entry *
+static struct flowctl_flow *
 entry_find(const struct hmap *map, uint8_t table_id, uint16_t priority,
            const struct minimatch *match)
 {
-    struct flow_entry *e;
+    struct flowctl_flow *e;
 
     HMAP_FOR_EACH_WITH_HASH (e, node, entry_hash(table_id, priority, match),
                              map) {
@@ -110,12 +109,12 @@ entry_find(const struct hmap *map, uint8_t table_id, uint16_t priority,
     return NULL;
 }
 
-static struct flow_entry *
+static struct flowctl_flow *
 entry_insert(struct hmap *map, uint8_t table_id, uint16_t priority,
              const struct minimatch *match, ovs_be64 cookie,
              const struct ofpact *ofpacts, size_t ofpacts_len)
 {
-    struct flow_entry *e = xmalloc(sizeof *e);
+    struct flowctl_flow *e = xmalloc(sizeof *e);
 
     e->table_id = table_id;
     e->priority = priority;
@@ -128,7 +127,7 @@ entry_insert(struct hmap *map, uint8_t table_id, uint16_t priority,
 }
 
 static void
-entry_remove(struct hmap *map, struct flow_entry *e)
+entry_remove(struct hmap *map, struct flowctl_flow *e)
 {
     hmap_remove(map, &e->node);
     minimatch_destroy(&e->match);
@@ -139,7 +138,7 @@ entry_remove(struct hmap *map, struct flow_entry *e)
 static void
 entries_clear(struct hmap *map)
 {
-    struct flow_entry *e;
+    struct flowctl_flow *e;
 
     HMAP_FOR_EACH_SAFE (e, node, map) {
         entry_remove(map, e);
@@ -149,7 +148,7 @@ entries_clear(struct hmap *map)
 static void
 entries_copy(struct hmap *dst, const struct hmap *src)
 {
-    const struct flow_entry *e;
+    const struct flowctl_flow *e;
 
     entries_clear(dst);
     HMAP_FOR_EACH (e, node, src) {
@@ -159,7 +158,7 @@ entries_copy(struct hmap *dst, const struct hmap *src)
 }
 
 static bool
-entry_same(const struct flow_entry *a, const struct flow_entry *b)
+entry_same(const struct flowctl_flow *a, const struct flowctl_flow *b)
 {
     return a->cookie == b->cookie
            && ofpacts_equal(a->ofpacts, a->ofpacts_len,
@@ -181,6 +180,8 @@ flowctl_create(const char *bridge, const char *target)
     hmap_init(&fc->desired);
     hmap_init(&fc->installed);
     hmap_init(&fc->pending);
+    hmap_init(&fc->view);
+    hmap_init(&fc->view_next);
     return fc;
 }
 
@@ -192,6 +193,10 @@ flowctl_destroy(struct flowctl *fc)
         entries_clear(&fc->desired);
         entries_clear(&fc->installed);
         entries_clear(&fc->pending);
+        entries_clear(&fc->view);
+        entries_clear(&fc->view_next);
+        hmap_destroy(&fc->view);
+        hmap_destroy(&fc->view_next);
         hmap_destroy(&fc->desired);
         hmap_destroy(&fc->installed);
         hmap_destroy(&fc->pending);
@@ -237,7 +242,7 @@ int
 flowctl_add_flow(struct flowctl *fc, const char *flow, char **errorp)
 {
     struct ofputil_flow_mod fm;
-    struct flow_entry *e;
+    struct flowctl_flow *e;
     char *error;
 
     error = parse_flow(flow, OFPFC_ADD, &fm);
@@ -274,10 +279,22 @@ int
 flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
 {
     struct ofputil_flow_mod fm;
-    struct flow_entry *e;
-    char *error;
+    struct flowctl_flow *e;
+    char *error, *key;
 
-    error = parse_flow(flow, OFPFC_DELETE_STRICT, &fm);
+    /* Only table, priority and match name the flow; parse it as an add
+     * with its actions (if any) replaced, which also accepts a cookie. */
+    key = xstrdup(flow);
+    char *cut = strstr(key, "actions=");
+    if (cut) {
+        *cut = '\0';
+    }
+    char *flow_add = xasprintf("%s%sactions=drop", key,
+                               key[0] && key[strlen(key) - 1] != ','
+                               ? "," : "");
+    error = parse_flow(flow_add, OFPFC_ADD, &fm);
+    free(flow_add);
+    free(key);
     if (error) {
         if (errorp) {
             *errorp = error;
@@ -418,7 +435,7 @@ process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
 
 static void
 put_flow_mod(struct flowctl *fc, struct ovs_list *msgs, uint16_t command,
-             const struct flow_entry *e)
+             const struct flowctl_flow *e)
 {
     struct ofputil_bundle_add_msg bam;
     struct ofputil_flow_mod fm;
@@ -463,7 +480,7 @@ static void
 commit(struct flowctl *fc)
 {
     struct ovs_list msgs = OVS_LIST_INITIALIZER(&msgs);
-    const struct flow_entry *d, *i;
+    const struct flowctl_flow *d, *i;
     struct ofpbuf *msg;
     size_t n = 0;
 
@@ -549,6 +566,85 @@ process_barrier_reply(struct flowctl *fc)
 }
 
 static void
+start_view(struct flowctl *fc)
+{
+    struct ofputil_flow_stats_request fsr;
+
+    memset(&fsr, 0, sizeof fsr);
+    match_init_catchall(&fsr.match);
+    fsr.table_id = 0xff;
+    fsr.out_port = OFPP_ANY;
+    fsr.out_group = OFPG_ANY;
+    fc->view_xid = send_msg(fc, ofputil_encode_flow_stats_request(
+                                &fsr, OFPUTIL_P_OF15_OXM));
+    entries_clear(&fc->view_next);
+    /* The switch answers in order, so the view reflects everything
+     * applied so far. */
+    fc->view_next_gen = fc->applied_gen;
+    fc->view_wanted = false;
+    fc->view_in_flight = true;
+}
+
+static void
+process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        struct minimatch match;
+
+        if (ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts)) {
+            break;
+        }
+        minimatch_init(&match, &fs.match);
+        entry_insert(&fc->view_next, fs.table_id, fs.priority, &match,
+                     fs.cookie, fs.ofpacts, fs.ofpacts_len);
+        minimatch_destroy(&match);
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        struct hmap tmp = fc->view;
+
+        fc->view = fc->view_next;
+        fc->view_next = tmp;
+        hmap_moved(&fc->view);
+        hmap_moved(&fc->view_next);
+        entries_clear(&fc->view_next);
+        fc->view_gen = fc->view_next_gen;
+        fc->view_seqno++;
+        fc->view_in_flight = false;
+    }
+}
+
+/* Asks for a fresh view of every flow on the switch, hand-added flows
+ * included; flowctl_view_seqno() changes when it is complete. */
+void
+flowctl_request_view(struct flowctl *fc)
+{
+    fc->view_wanted = true;
+}
+
+/* Returns the latest complete view of the switch's flows (owned by 'fc'),
+ * and stores in '*gen' the applied generation it reflects at least. */
+const struct hmap *
+flowctl_view(const struct flowctl *fc, uint64_t *gen)
+{
+    if (gen) {
+        *gen = fc->view_gen;
+    }
+    return &fc->view;
+}
+
+unsigned int
+flowctl_view_seqno(const struct flowctl *fc)
+{
+    return fc->view_seqno;
+}
+
+static void
 process_msg(struct flowctl *fc, const struct ofp_header *oh)
 {
     enum ofptype type;
@@ -570,6 +666,9 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
         } else {
             set_error(fc, "OpenFlow error: %s", ofperr_to_string(error));
         }
+    } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->view_in_flight
+               && oh->xid == fc->view_xid) {
+        process_view_reply(fc, oh);
     } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->state == S_DUMPING
                && oh->xid == fc->dump_xid) {
         process_dump_reply(fc, oh);
@@ -600,7 +699,7 @@ flowctl_run(struct flowctl *fc)
             entries_clear(&fc->pending);
         } else if (fc->state == S_DUMPING) {
             /* Keep owning what the interrupted dump had not seen yet. */
-            struct flow_entry *e;
+            struct flowctl_flow *e;
 
             HMAP_FOR_EACH (e, node, &fc->pending) {
                 if (!entry_find(&fc->installed, e->table_id, e->priority,
@@ -613,6 +712,10 @@ flowctl_run(struct flowctl *fc)
             entries_clear(&fc->pending);
         }
         fc->state = S_DISCONNECTED;
+        if (fc->view_in_flight) {
+            fc->view_in_flight = false;
+            fc->view_wanted = true;
+        }
     }
     if (!rconn_is_connected(fc->rconn)) {
         return;
@@ -636,6 +739,9 @@ flowctl_run(struct flowctl *fc)
                              && fc->failed_gen != fc->desired_gen))) {
         fc->resynced = false;
         commit(fc);
+    }
+    if (fc->state == S_IDLE && fc->view_wanted && !fc->view_in_flight) {
+        start_view(fc);
     }
 }
 

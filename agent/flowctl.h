@@ -32,13 +32,33 @@
  * flowctl owns only the flows it installed: flows an operator added by hand
  * are never touched.  After a reconnection (for example, ovs-vswitchd
  * restarted) it dumps the switch's flows, reconciles them against the
- * desired table and re-installs whatever is missing. */
+ * desired table and re-installs whatever is missing.
+ *
+ * On request it also reads the switch's whole flow table, hand-added flows
+ * included (flowctl_request_view()), which roamd classifies into VMs'
+ * rules. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "openvswitch/hmap.h"
+#include "openvswitch/match.h"
+#include "openvswitch/types.h"
+
 struct flowctl;
+struct ofpact;
+
+/* A flow, identified by table, priority and match. */
+struct flowctl_flow {
+    struct hmap_node node;
+    uint8_t table_id;
+    uint16_t priority;
+    struct minimatch match;
+    ovs_be64 cookie;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+};
 
 struct flowctl *flowctl_create(const char *bridge, const char *target);
 void flowctl_destroy(struct flowctl *);
@@ -56,5 +76,10 @@ uint64_t flowctl_applied_gen(const struct flowctl *);
 bool flowctl_is_connected(const struct flowctl *);
 const char *flowctl_last_error(const struct flowctl *);
 uint64_t flowctl_failed_gen(const struct flowctl *);
+
+/* Every flow on the switch, hand-added ones included. */
+void flowctl_request_view(struct flowctl *);
+const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
+unsigned int flowctl_view_seqno(const struct flowctl *);
 
 #endif /* flowctl.h */

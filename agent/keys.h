@@ -32,6 +32,15 @@
  * real IPv4 address. */
 #define ROAM_KEY_IP           "roam-ip"
 
+/* Interface external_ids written by the operator: "true" marks the bridge's
+ * uplink or tunnel port, toward which a departed VM's receive rules point
+ * while stragglers still arrive. */
+#define ROAM_KEY_UPLINK       "roam-uplink"
+
+/* Bridge external_ids written by roamd: the generation of roamd's desired
+ * flows that the bridge holds (tests and tools wait on it). */
+#define ROAM_KEY_APPLIED_GEN  "roam-applied-gen"
+
 /* Interface external_ids written by roamd: the location sequence number at
  * which this interface last held its VM.  A port that has held the VM and
  * then sees a higher sequence number elsewhere gives the VM up instead of

@@ -18,8 +18,9 @@
  *
  * Thin main: options, connections and the one poll loop.  Each iteration
  * runs the modules in order: chassis (this host's liveness in the roam
- * database) and vif (VM ports -> VM rows), then commits each database's
- * transaction and sleeps in poll_block() until something happens. */
+ * database), bridges (one flowctl per bridge), vif (VM ports -> VM rows) and
+ * follow (a VM's rules follow it), then commits each database's transaction
+ * and sleeps in poll_block() until something happens. */
 
 #include <config.h>
 
@@ -28,7 +29,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "agent/bridges.h"
 #include "agent/chassis.h"
+#include "agent/follow.h"
 #include "agent/roam-idl.h"
 #include "agent/roamdb.h"
 #include "agent/vif.h"
@@ -51,12 +54,15 @@ struct roamd {
     struct ovsdb_idl_loop ovs_loop;
     struct ovsdb_idl_loop roam_loop;
     const struct roamrec_host *chassis;
+    struct shash flowctls;      /* Bridge name -> struct flowctl *. */
+    struct follow *follow;
     bool exiting;
 };
 
 static unixctl_cb_func roamd_exit;
 static unixctl_cb_func roamd_vm_list;
 static unixctl_cb_func roamd_status;
+static unixctl_cb_func roamd_vm_rules;
 
 static void
 usage(void)
@@ -69,6 +75,8 @@ usage(void)
            "  --host=NAME        this host's name in the roam database\n"
            "                     (default: the system host name)\n"
            "  --unixctl=SOCKET   control socket (default: %s/roamd.PID.ctl)\n"
+           "  --straggler-timeout=MS  how long a departed VM's receive rules\n"
+           "                     point at the uplink (default 10000)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -85,6 +93,7 @@ main(int argc, char *argv[])
         OPT_OVS_DB,
         OPT_HOST,
         OPT_UNIXCTL,
+        OPT_STRAGGLER,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -93,6 +102,7 @@ main(int argc, char *argv[])
         {"ovs-db", required_argument, NULL, OPT_OVS_DB},
         {"host", required_argument, NULL, OPT_HOST},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -102,6 +112,7 @@ main(int argc, char *argv[])
     char *db_remote = xstrdup(ROAMDB_DEFAULT_REMOTE);
     char *ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
     char *unixctl_path = NULL;
+    long long int straggler_ms = 10000;
     struct unixctl_server *unixctl;
     struct roamd roamd;
     int c, error;
@@ -126,6 +137,11 @@ main(int argc, char *argv[])
             break;
         case OPT_UNIXCTL:
             unixctl_path = optarg;
+            break;
+        case OPT_STRAGGLER:
+            if (!str_to_llong(optarg, 10, &straggler_ms) || straggler_ms < 0) {
+                ovs_fatal(0, "--straggler-timeout takes milliseconds");
+            }
             break;
         case 'h':
             usage();
@@ -163,12 +179,16 @@ main(int argc, char *argv[])
     unixctl_command_register("vm/list", "", 0, 0, roamd_vm_list, &roamd);
     unixctl_command_register("roamd/status", "", 0, 0, roamd_status,
                              &roamd);
+    unixctl_command_register("vm/rules", "", 0, 0, roamd_vm_rules, &roamd);
     daemonize_complete();
 
     struct ovsdb_idl *ovs_idl = ovsdb_idl_create(ovs_remote,
                                                  &ovsrec_idl_class,
                                                  false, true);
     vif_register_ovs_idl(ovs_idl);
+    bridges_register_ovs_idl(ovs_idl);
+    shash_init(&roamd.flowctls);
+    roamd.follow = follow_create(straggler_ms);
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);
 
@@ -189,13 +209,20 @@ main(int argc, char *argv[])
                          ? chassis_run(roam_idl, roam_txn, roamd.host_name)
                          : NULL);
         if (ovsdb_idl_has_ever_connected(ovs_idl)) {
+            bridges_run(ovs_idl, ovs_txn, &roamd.flowctls);
             vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis);
+            follow_run(roamd.follow, ovs_idl, roam_idl, roam_txn,
+                       roamd.chassis, &roamd.flowctls);
+            /* Edits follow made go out in this iteration's bundle. */
+            bridges_run(ovs_idl, NULL, &roamd.flowctls);
         }
         unixctl_server_run(unixctl);
 
         ovsdb_idl_loop_commit_and_wait(&roamd.roam_loop);
         ovsdb_idl_loop_commit_and_wait(&roamd.ovs_loop);
         chassis_wait();
+        bridges_wait(&roamd.flowctls);
+        follow_wait(roamd.follow);
         unixctl_server_wait(unixctl);
         if (roamd.exiting) {
             poll_immediate_wake();
@@ -207,6 +234,8 @@ main(int argc, char *argv[])
     }
 
     unixctl_server_destroy(unixctl);
+    follow_destroy(roamd.follow);
+    bridges_destroy(&roamd.flowctls);
     ovsdb_idl_loop_destroy(&roamd.roam_loop);
     ovsdb_idl_loop_destroy(&roamd.ovs_loop);
     service_stop();
@@ -234,6 +263,18 @@ roamd_vm_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
 
     vif_list(roamd->ovs_loop.idl, roamd->roam_loop.idl, roamd->chassis, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+roamd_vm_rules(struct unixctl_conn *conn, int argc OVS_UNUSED,
+               const char *argv[] OVS_UNUSED, void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    follow_list(roamd->follow, &s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
 }

@@ -188,14 +188,16 @@ roamdb_cluster_start() {
     done
 }
 
-# roamd_start SIM DB_SOCK [HOST]: runs roamd for simulated hypervisor SIM
-# (host name HOST, default SIM) against the roam database at DB_SOCK.
+# roamd_start SIM DB_SOCK [HOST [OPTION...]]: runs roamd for simulated
+# hypervisor SIM (host name HOST, default SIM) against the roam database at
+# DB_SOCK.
 roamd_start() {
     local sim=$1 db=$2 host=${3:-$1}
+    shift $(( $# < 3 ? $# : 3 ))
     as "$sim" check "$ROAM_BUILDDIR/agent/roamd" --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
         --unixctl="$T/$sim/roamd.ctl" --db=unix:"$db" \
-        --ovs-db=unix:"$T/$sim/db.sock" --host="$host"
+        --ovs-db=unix:"$T/$sim/db.sock" --host="$host" "$@"
 }
 
 # roamd_ctl SIM COMMAND...: a unixctl command to SIM's roamd.

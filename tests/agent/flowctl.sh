@@ -74,6 +74,9 @@ priority=50,arp actions=drop" "$(flows)" "flows after the second sync"
     check_eq "$gen2" "$(fc sync)" "idle sync"
     check_eq "$n_bundles" "$(grep -c "type=COMMIT_REQUEST" "$T/hv1/ovs-vswitchd.log")" "bundles"
 
+    # The view holds every flow, the hand-added one too, as of gen2.
+    check_eq "view ${gen2#applied } 4" "$(fc view)" "view of the switch"
+
     check_eq "ok 0" "$(fc clear)"
     check_contains "$(fc sync)" "applied"
     check_eq "priority=5,in_port=9 actions=drop" "$(flows)" "after clear: only the hand-added flow"

@@ -1,41 +1,7 @@
 # roamd on simulated hypervisors: host liveness and VM ports discovered
 # exactly as libvirt plugs them, against a real roam database.
 
-# vm_field VM COLUMN: one column of "roamctl vm list" for VM.
-vm_field() {
-    roamctl --format=json vm list | "$SYS_PYTHON" -c '
-import json, sys
-t = json.load(sys.stdin)
-col = t["headings"].index(sys.argv[2])
-for row in t["data"]:
-    if row[0] == sys.argv[1]:
-        print(row[col])' "$1" "$2"
-}
-
-vm_field_is() {
-    [ "$(vm_field "$1" "$2")" = "$3" ]
-}
-
-host_state_is() {
-    roamctl host list | grep -q "^$1 .* $2\$"
-}
-
-# libvirt_plug SIM BRIDGE PORT IFACE_ID MAC IP: a VM port as libvirt adds it
-# for <virtualport type='openvswitch'> (plus the orchestrator's roam-ip).
-libvirt_plug() {
-    as "$1" check ovs-vsctl add-port "$2" "$3" -- set interface "$3" \
-        type=dummy external_ids:iface-id="$4" external_ids:attached-mac="$5" \
-        external_ids:vm-id="vm-uuid-$4" external_ids:iface-status=active \
-        external_ids:roam-ip="$6"
-}
-
-setup_dc() {
-    roamdb_start db
-    export ROAM_DB=unix:$T/db/db.sock
-    check roamctl dc add dc1 1
-    check roamctl host add hv1 dc1 0 1
-    check roamctl host add hv2 dc1 0 2
-}
+source "$ROAM_SRCDIR/tests/agent/helpers.bash"
 
 test_host_liveness() {
     setup_dc

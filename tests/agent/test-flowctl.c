@@ -25,6 +25,8 @@
  *   clear         remove every desired flow
  *   sync          run until the switch holds the desired flows; prints
  *                 "applied N" or "failed N: ERROR"
+ *   view          read the switch's whole flow table; prints "view N FLOWS"
+ *                 with the applied generation N it reflects
  * Several commands on one line, separated by " ;; ", run back to back, so
  * their changes go to the switch in one bundle, as the changes of one
  * roamd main-loop iteration do.
@@ -74,6 +76,25 @@ sync_flows(struct flowctl *fc)
     }
 }
 
+static void
+view_flows(struct flowctl *fc)
+{
+    long long int deadline = time_msec() + 20000;
+    unsigned int seqno = flowctl_view_seqno(fc);
+    const struct hmap *view;
+    uint64_t gen;
+
+    flowctl_request_view(fc);
+    while (flowctl_view_seqno(fc) == seqno && time_msec() < deadline) {
+        flowctl_run(fc);
+        flowctl_wait(fc);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+    view = flowctl_view(fc, &gen);
+    printf("view %"PRIu64" %"PRIuSIZE"\n", gen, hmap_count(view));
+}
+
 static bool
 execute(struct flowctl *fc, char *line)
 {
@@ -89,6 +110,9 @@ execute(struct flowctl *fc, char *line)
         retval = 0;
     } else if (!strcmp(line, "sync")) {
         sync_flows(fc);
+        return true;
+    } else if (!strcmp(line, "view")) {
+        view_flows(fc);
         return true;
     } else if (!strcmp(line, "quit")) {
         return false;

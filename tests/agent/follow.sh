@@ -1,0 +1,108 @@
+# A VM's hand-added rules follow it from hv1 to hv2 (S1.1-S1.5): saved in
+# logical form while hv1 holds the VM, rendered for the new port at hv2 when
+# the VM's port appears there, and, at hv1, send rules deleted and receive
+# rules pointed at the uplink until the straggler timeout.
+
+source "$ROAM_SRCDIR/tests/agent/helpers.bash"
+
+SEND_RULE="table=0,priority=200,in_port=5,tcp,tp_dst=22,actions=drop"
+RECV_RULE="table=0,priority=100,ip,nw_dst=10.0.0.1,actions=output:5"
+OTHER_RULE="table=0,priority=300,in_port=7,actions=drop"
+
+hv_setup() {
+    local hv=$1
+    sim_add "$hv"
+    as "$hv" check ovs-vsctl add-br br-int -- set bridge br-int \
+        datapath-type=dummy fail-mode=secure \
+        -- add-port br-int uplink -- set interface uplink type=dummy \
+           ofport_request=100 external_ids:roam-uplink=true
+    roamd_start "$hv" "$T/db/db.sock" "$hv" --straggler-timeout=3000
+    # roamd is connected to the bridge once it publishes a generation.
+    WAIT_TIMEOUT=10 wait_until as "$hv" ovs-vsctl get bridge br-int \
+        external_ids:roam-applied-gen
+}
+
+hv_flows() {
+    as "$1" ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats \
+        | sed 's/^ *//; s/reset_counts //' | sort
+}
+
+hv_flows_contain() {
+    hv_flows "$1" | grep -qF -- "$2"
+}
+
+hv_flows_lack() {
+    ! hv_flows "$1" | grep -qF -- "$2"
+}
+
+vm_rule_count_is() {
+    [ "$(roamctl --format=json vm show "$1" | "$SYS_PYTHON" -c '
+import json, sys
+print(len(json.load(sys.stdin)[1]["data"]))')" = "$2" ]
+}
+
+test_rules_follow_the_vm() {
+    setup_dc
+    hv_setup hv1
+    hv_setup hv2
+    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
+        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
+        external_ids:roam-ip=10.0.0.1
+    # The operator's hand-added rules, in any table with any cookie.
+    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "$OTHER_RULE"
+
+    # Saved in logical form (write-ahead of any move).
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+    local out
+    out=$(roamctl vm show if-vm1)
+    check_contains "$out" "send      0     200      0      in_port=\$vm_port,tcp,tp_dst=22 drop"
+    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1             output:\$vm_port"
+
+    # libvirt plugs the destination port on hv2 (another OpenFlow port
+    # number): hv2 claims the VM and installs its rules for port 8.
+    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
+        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
+        external_ids:roam-ip=10.0.0.1
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=100,ip,nw_dst=10.0.0.1 actions=output:8"
+    check hv_flows_lack hv2 "in_port=7"
+
+    # hv1: the send rule is gone, the receive rule points at the uplink,
+    # the unrelated flow is untouched.
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "tp_dst=22"
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv1 "priority=100,ip,nw_dst=10.0.0.1 actions=output:100"
+    check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
+    check_contains "$(roamd_ctl hv1 vm/rules)" "leaving"
+    check_contains "$(roamd_ctl hv2 vm/rules)" "held"
+
+    # After the straggler timeout the redirect goes too.
+    WAIT_TIMEOUT=20 wait_until hv_flows_lack hv1 "nw_dst=10.0.0.1"
+    check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
+
+    # Still exactly the two rules, now saved from hv2.
+    check vm_rule_count_is if-vm1 2
+    check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
+}
+
+# A rule that is both send and receive cannot be moved: it is reported and
+# left where it is, never dropped silently.
+test_unclassified_rule_reported() {
+    setup_dc
+    hv_setup hv1
+    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
+        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:roam-ip=10.0.0.1
+    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "table=0,priority=50,in_port=5,actions=output:5"
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 1
+    WAIT_TIMEOUT=15 wait_until grep -q "not moved: it matches traffic from the VM and delivers to it" "$T/hv1/roamd.log"
+    check_contains "$(roamd_ctl hv1 vm/rules)" "if-vm1"
+    check hv_flows_contain hv1 "priority=50,in_port=5 actions=output:5"
+}
