@@ -157,6 +157,17 @@ entries_copy(struct hmap *dst, const struct hmap *src)
     }
 }
 
+static void
+swap_maps(struct hmap *a, struct hmap *b)
+{
+    struct hmap tmp = *a;
+
+    *a = *b;
+    *b = tmp;
+    hmap_moved(a);
+    hmap_moved(b);
+}
+
 static bool
 entry_same(const struct flowctl_flow *a, const struct flowctl_flow *b)
 {
@@ -219,20 +230,33 @@ set_error(struct flowctl *fc, const char *format, ...)
 }
 
 /* Parses 'flow', in ovs-ofctl syntax ("table=T,priority=P,cookie=C,MATCH,
- * actions=ACTIONS"; table, priority and cookie optional), for 'command'. */
-static char *
-parse_flow(const char *flow, int command, struct ofputil_flow_mod *fm)
+ * actions=ACTIONS"; table, priority and cookie optional), as an add.
+ * Returns 0, or EINVAL with a malloc()'d message in '*errorp' (if
+ * nonnull). */
+static int
+parse_flow(const char *flow, struct ofputil_flow_mod *fm, char **errorp)
 {
     enum ofputil_protocol usable;
     char *error;
 
-    error = parse_ofp_str(fm, command, flow, NULL, NULL, &usable);
+    error = parse_ofp_str(fm, OFPFC_ADD, flow, NULL, NULL, &usable);
     if (!error && !(usable & OFPUTIL_P_OF15_OXM)) {
         minimatch_destroy(&fm->match);
         free(fm->ofpacts);
         error = xasprintf("%s: not expressible in OpenFlow 1.5", flow);
     }
-    return error;
+    if (error) {
+        if (errorp) {
+            *errorp = error;
+        } else {
+            free(error);
+        }
+        return EINVAL;
+    }
+    if (fm->table_id == 0xff) {
+        fm->table_id = 0;
+    }
+    return 0;
 }
 
 /* Adds 'flow' (ovs-ofctl syntax) to the desired flows, replacing a desired
@@ -243,28 +267,19 @@ flowctl_add_flow(struct flowctl *fc, const char *flow, char **errorp)
 {
     struct ofputil_flow_mod fm;
     struct flowctl_flow *e;
-    char *error;
 
-    error = parse_flow(flow, OFPFC_ADD, &fm);
-    if (error) {
-        if (errorp) {
-            *errorp = error;
-        } else {
-            free(error);
-        }
+    if (parse_flow(flow, &fm, errorp)) {
         return EINVAL;
     }
-    e = entry_find(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
-                   fm.priority, &fm.match);
+    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
     if (!e || e->cookie != fm.new_cookie
         || !ofpacts_equal(e->ofpacts, e->ofpacts_len,
                           fm.ofpacts, fm.ofpacts_len)) {
         if (e) {
             entry_remove(&fc->desired, e);
         }
-        entry_insert(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
-                     fm.priority, &fm.match, fm.new_cookie, fm.ofpacts,
-                     fm.ofpacts_len);
+        entry_insert(&fc->desired, fm.table_id, fm.priority, &fm.match,
+                     fm.new_cookie, fm.ofpacts, fm.ofpacts_len);
         fc->desired_gen++;
     }
     minimatch_destroy(&fm.match);
@@ -280,31 +295,26 @@ flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
 {
     struct ofputil_flow_mod fm;
     struct flowctl_flow *e;
-    char *error, *key;
+    char *key, *cut;
+    int error;
 
     /* Only table, priority and match name the flow; parse it as an add
      * with its actions (if any) replaced, which also accepts a cookie. */
     key = xstrdup(flow);
-    char *cut = strstr(key, "actions=");
+    cut = strstr(key, "actions=");
     if (cut) {
         *cut = '\0';
     }
     char *flow_add = xasprintf("%s%sactions=drop", key,
                                key[0] && key[strlen(key) - 1] != ','
                                ? "," : "");
-    error = parse_flow(flow_add, OFPFC_ADD, &fm);
+    error = parse_flow(flow_add, &fm, errorp);
     free(flow_add);
     free(key);
     if (error) {
-        if (errorp) {
-            *errorp = error;
-        } else {
-            free(error);
-        }
-        return EINVAL;
+        return error;
     }
-    e = entry_find(&fc->desired, fm.table_id == 0xff ? 0 : fm.table_id,
-                   fm.priority, &fm.match);
+    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
     minimatch_destroy(&fm.match);
     free(fm.ofpacts);
     if (!e) {
@@ -369,43 +379,28 @@ send_msg(struct flowctl *fc, struct ofpbuf *msg)
     return xid;
 }
 
-static void
-start_dump(struct flowctl *fc)
+/* Asks for every flow in every table; returns the request's xid. */
+static ovs_be32
+send_flow_dump(struct flowctl *fc)
 {
     struct ofputil_flow_stats_request fsr;
 
-    COVERAGE_INC(flowctl_resync);
     memset(&fsr, 0, sizeof fsr);
     match_init_catchall(&fsr.match);
     fsr.table_id = 0xff;
     fsr.out_port = OFPP_ANY;
     fsr.out_group = OFPG_ANY;
-    fc->dump_xid = send_msg(fc, ofputil_encode_flow_stats_request(
-                            &fsr, OFPUTIL_P_OF15_OXM));
-    /* 'installed' keeps naming the flows we own; the dump refreshes it. */
-    entries_copy(&fc->pending, &fc->installed);
-    entries_clear(&fc->installed);
-    fc->state = S_DUMPING;
+    return send_msg(fc, ofputil_encode_flow_stats_request(
+                        &fsr, OFPUTIL_P_OF15_OXM));
 }
 
-/* Takes one flow of a dump: ours if it is desired, or was installed by us
- * before the connection dropped. */
-static void
-dump_flow(struct flowctl *fc, const struct ofputil_flow_stats *fs)
-{
-    struct minimatch match;
-
-    minimatch_init(&match, &fs->match);
-    if (entry_find(&fc->desired, fs->table_id, fs->priority, &match)
-        || entry_find(&fc->pending, fs->table_id, fs->priority, &match)) {
-        entry_insert(&fc->installed, fs->table_id, fs->priority, &match,
-                     fs->cookie, fs->ofpacts, fs->ofpacts_len);
-    }
-    minimatch_destroy(&match);
-}
-
-static void
-process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
+/* Calls 'cb' for every flow in flow stats reply 'oh'.  Returns true if it
+ * was the last reply of its dump. */
+static bool
+for_each_dumped_flow(struct flowctl *fc, const struct ofp_header *oh,
+                     void (*cb)(struct flowctl *, struct hmap *,
+                                const struct ofputil_flow_stats *),
+                     struct hmap *map)
 {
     struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
     struct ofpbuf ofpacts;
@@ -423,10 +418,44 @@ process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
             }
             break;
         }
-        dump_flow(fc, &fs);
+        cb(fc, map, &fs);
     }
     ofpbuf_uninit(&ofpacts);
-    if (!ofpmp_more(oh)) {
+    return !ofpmp_more(oh);
+}
+
+static void
+start_dump(struct flowctl *fc)
+{
+    COVERAGE_INC(flowctl_resync);
+    fc->dump_xid = send_flow_dump(fc);
+    /* 'installed' keeps naming the flows we own; the dump refreshes it. */
+    entries_copy(&fc->pending, &fc->installed);
+    entries_clear(&fc->installed);
+    fc->state = S_DUMPING;
+}
+
+/* Takes one flow of a reconciliation dump into 'installed': ours if it is
+ * desired, or was installed by us before the connection dropped. */
+static void
+dump_flow(struct flowctl *fc, struct hmap *installed,
+          const struct ofputil_flow_stats *fs)
+{
+    struct minimatch match;
+
+    minimatch_init(&match, &fs->match);
+    if (entry_find(&fc->desired, fs->table_id, fs->priority, &match)
+        || entry_find(&fc->pending, fs->table_id, fs->priority, &match)) {
+        entry_insert(installed, fs->table_id, fs->priority, &match,
+                     fs->cookie, fs->ofpacts, fs->ofpacts_len);
+    }
+    minimatch_destroy(&match);
+}
+
+static void
+process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    if (for_each_dumped_flow(fc, oh, dump_flow, &fc->installed)) {
         entries_clear(&fc->pending);
         fc->resynced = true;
         fc->state = S_IDLE;
@@ -553,12 +582,7 @@ process_barrier_reply(struct flowctl *fc)
         fc->failed_gen = fc->inflight_gen;
         entries_clear(&fc->pending);
     } else {
-        struct hmap tmp = fc->installed;
-
-        fc->installed = fc->pending;
-        fc->pending = tmp;
-        hmap_moved(&fc->installed);
-        hmap_moved(&fc->pending);
+        swap_maps(&fc->installed, &fc->pending);
         entries_clear(&fc->pending);
         fc->applied_gen = fc->inflight_gen;
     }
@@ -568,15 +592,7 @@ process_barrier_reply(struct flowctl *fc)
 static void
 start_view(struct flowctl *fc)
 {
-    struct ofputil_flow_stats_request fsr;
-
-    memset(&fsr, 0, sizeof fsr);
-    match_init_catchall(&fsr.match);
-    fsr.table_id = 0xff;
-    fsr.out_port = OFPP_ANY;
-    fsr.out_group = OFPG_ANY;
-    fc->view_xid = send_msg(fc, ofputil_encode_flow_stats_request(
-                                &fsr, OFPUTIL_P_OF15_OXM));
+    fc->view_xid = send_flow_dump(fc);
     entries_clear(&fc->view_next);
     /* The switch answers in order, so the view reflects everything
      * applied so far. */
@@ -585,33 +601,24 @@ start_view(struct flowctl *fc)
     fc->view_in_flight = true;
 }
 
+/* Takes one flow of a view dump, whatever it is. */
+static void
+view_flow(struct flowctl *fc OVS_UNUSED, struct hmap *view,
+          const struct ofputil_flow_stats *fs)
+{
+    struct minimatch match;
+
+    minimatch_init(&match, &fs->match);
+    entry_insert(view, fs->table_id, fs->priority, &match, fs->cookie,
+                 fs->ofpacts, fs->ofpacts_len);
+    minimatch_destroy(&match);
+}
+
 static void
 process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
 {
-    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
-    struct ofpbuf ofpacts;
-
-    ofpbuf_init(&ofpacts, 64);
-    for (;;) {
-        struct ofputil_flow_stats fs;
-        struct minimatch match;
-
-        if (ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts)) {
-            break;
-        }
-        minimatch_init(&match, &fs.match);
-        entry_insert(&fc->view_next, fs.table_id, fs.priority, &match,
-                     fs.cookie, fs.ofpacts, fs.ofpacts_len);
-        minimatch_destroy(&match);
-    }
-    ofpbuf_uninit(&ofpacts);
-    if (!ofpmp_more(oh)) {
-        struct hmap tmp = fc->view;
-
-        fc->view = fc->view_next;
-        fc->view_next = tmp;
-        hmap_moved(&fc->view);
-        hmap_moved(&fc->view_next);
+    if (for_each_dumped_flow(fc, oh, view_flow, &fc->view_next)) {
+        swap_maps(&fc->view, &fc->view_next);
         entries_clear(&fc->view_next);
         fc->view_gen = fc->view_next_gen;
         fc->view_seqno++;
