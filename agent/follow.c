@@ -64,6 +64,7 @@ struct fvm {
     long long int deadline;     /* FVM_LEAVING: when redirects go. */
     size_t n_rules;
     size_t n_unclassified;
+    long long int arrived_at;   /* When it arrived here, until active. */
 };
 
 struct follow {
@@ -392,6 +393,8 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                           ofp_to_u16(port));
                 v->port = port;
                 v->state = FVM_HELD;
+                v->arrived_at = time_msec();
+                v->n_rules = vm->n_rules;
                 render_rules(vm, port, false, &flows);
                 set_flows(v, fc, &flows);
                 v->view_seqno = flowctl_view_seqno(fc);
@@ -399,6 +402,14 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             } else {
                 uint64_t view_gen;
 
+                if (v->arrived_at
+                    && flowctl_applied_gen(fc) >= v->change_gen) {
+                    VLOG_INFO("VM %s: %"PRIuSIZE" rules active on port "
+                              "%"PRIu16" %lld ms after arrival", vm->name,
+                              sset_count(&v->flows), ofp_to_u16(v->port),
+                              time_msec() - v->arrived_at);
+                    v->arrived_at = 0;
+                }
                 flowctl_view(fc, &view_gen);
                 if (flowctl_view_seqno(fc) != v->view_seqno
                     && view_gen >= v->change_gen

@@ -80,9 +80,11 @@ sim_add() {
     as "$name" check ovsdb-server --detach --no-chdir --pidfile \
         --log-file --remote=punix:"$dir/db.sock" "$dir/conf.db"
     as "$name" check ovs-vsctl --no-wait init
+    # SIM_VLOG overrides the debug logging tests want (benchmarks do).
+    # shellcheck disable=SC2086
     as "$name" check ovs-vswitchd --enable-dummy --disable-system \
         --disable-system-route --detach --no-chdir --pidfile --log-file \
-        -vvconn -vofproto_dpif -vunixctl
+        ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl}
     as "$name" wait_until ovs-appctl version
 }
 
@@ -194,7 +196,10 @@ roamdb_cluster_start() {
 roamd_start() {
     local sim=$1 db=$2 host=${3:-$1}
     shift $(( $# < 3 ? $# : 3 ))
-    as "$sim" check "$ROAM_BUILDDIR/agent/roamd" --detach --no-chdir \
+    # ROAM_WRAPPER, e.g. "valgrind --trace-children=yes --log-file=...",
+    # runs roamd under a checker.
+    as "$sim" check ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
+        --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
         --unixctl="$T/$sim/roamd.ctl" --db=unix:"$db" \
         --ovs-db=unix:"$T/$sim/db.sock" --host="$host" "$@"
