@@ -552,6 +552,48 @@ cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
     return CTL_OK;
 }
 
+/* rules VM: the VM's rules in logical form, and where they are installed. */
+static enum ctl_status
+cmd_rules(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct roamrec_vm *vm;
+    struct table *t;
+    size_t i;
+
+    if (argc != 1) {
+        return fail(ctx, CTL_USAGE, "usage: rules VM");
+    }
+    vm = find_vm(roamdb_idl(ctx->db), argv[0]);
+    if (!vm) {
+        return fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
+    }
+    t = add_table(ctx);
+    table_add_column(t, "direction");
+    table_add_column(t, "table");
+    table_add_column(t, "priority");
+    table_add_column(t, "cookie");
+    table_add_column(t, "match");
+    table_add_column(t, "actions");
+    table_add_column(t, "installed_at");
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        table_add_row(t);
+        add_cell(t, r->direction);
+        add_cellf(t, "%"PRId64, r->table_id);
+        add_cellf(t, "%"PRId64, r->priority);
+        add_cellf(t, "%#"PRIx64, (uint64_t) r->cookie);
+        add_cell(t, r->match);
+        add_cell(t, r->actions);
+        if (vm->host && vm->port) {
+            add_cellf(t, "%s:%s", vm->host->name, vm->port);
+        } else {
+            add_cell(t, NULL);
+        }
+    }
+    return CTL_OK;
+}
+
 struct ctl_command {
     const char *noun;
     const char *verb;
@@ -567,6 +609,7 @@ static const struct ctl_command commands[] = {
     { "host", "list", cmd_host_list, "" },
     { "vm", "list", cmd_vm_list, "" },
     { "vm", "show", cmd_vm_show, "VM" },
+    { "rules", NULL, cmd_rules, "VM" },
 };
 
 void
@@ -575,8 +618,9 @@ ctl_usage_commands(void)
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(commands); i++) {
-        printf("  %s %s %s\n", commands[i].noun, commands[i].verb,
-               commands[i].usage);
+        printf("  %s%s%s %s\n", commands[i].noun,
+               commands[i].verb ? " " : "",
+               commands[i].verb ? commands[i].verb : "", commands[i].usage);
     }
 }
 
@@ -590,29 +634,36 @@ ctl_execute(struct ctl_context *ctx, int argc, char *argv[])
 {
     size_t i;
 
-    if (argc < 2) {
+    if (argc < 1) {
         return fail(ctx, CTL_USAGE, "missing command (try --help)");
     }
     for (i = 0; i < ARRAY_SIZE(commands); i++) {
         const struct ctl_command *c = &commands[i];
+        int skip = c->verb ? 2 : 1;
 
-        if (!strcmp(argv[0], c->noun) && !strcmp(argv[1], c->verb)) {
-            for (;;) {
-                /* Handlers reorder their arguments, so each try gets a
-                 * fresh copy. */
-                char **args = xmemdup(argv + 2, (argc - 2) * sizeof *argv);
-                int status = c->handler(ctx, argc - 2, args);
+        if (strcmp(argv[0], c->noun)
+            || (c->verb && (argc < 2 || strcmp(argv[1], c->verb)))) {
+            continue;
+        }
+        for (;;) {
+            /* Handlers reorder their arguments, so each try gets a fresh
+             * copy. */
+            char **args = xmemdup(argv + skip,
+                                  (argc - skip) * sizeof *argv + 1);
+            int status = c->handler(ctx, argc - skip, args);
 
-                free(args);
-                if (status != -EAGAIN) {
-                    return status;
-                }
-                clear_tables(ctx);
-                if (roamdb_wait_for_contents(ctx->db, ctx->deadline)) {
-                    return fail(ctx, CTL_UNAVAILABLE, "lost the database");
-                }
+            free(args);
+            if (status != -EAGAIN) {
+                return status;
+            }
+            clear_tables(ctx);
+            if (roamdb_wait_for_contents(ctx->db, ctx->deadline)) {
+                return fail(ctx, CTL_UNAVAILABLE, "lost the database");
             }
         }
+    }
+    if (argc < 2) {
+        return fail(ctx, CTL_USAGE, "missing command (try --help)");
     }
     return fail(ctx, CTL_USAGE, "unknown command \"%s %s\" (try --help)",
                 argv[0], argv[1]);

@@ -85,8 +85,13 @@ test_rules_follow_the_vm() {
     WAIT_TIMEOUT=20 wait_until hv_flows_lack hv1 "nw_dst=10.0.0.1"
     check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
 
-    # Still exactly the two rules, now saved from hv2.
+    # Still exactly the two rules, now saved from hv2, and installed there.
     check vm_rule_count_is if-vm1 2
+    out=$(roamctl rules if-vm1)
+    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1             output:\$vm_port hv2:vnet3"
+    local rc=0
+    roamctl rules no-such-vm 2>/dev/null || rc=$?
+    check_eq 3 "$rc" "rules of an unknown VM"
     check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
 }
 
