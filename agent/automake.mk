@@ -50,6 +50,7 @@ agent_libroamagent_la_SOURCES = \
 	agent/follow.c \
 	agent/follow.h \
 	agent/keys.h \
+	agent/link-monitor.h \
 	agent/roamdb.c \
 	agent/roamdb.h \
 	agent/rules.c \
@@ -59,14 +60,21 @@ agent_libroamagent_la_SOURCES = \
 nodist_agent_libroamagent_la_SOURCES = \
 	agent/roam-idl.c \
 	agent/roam-idl.h
+if HAVE_LIBNL
+agent_libroamagent_la_SOURCES += agent/link-monitor-netlink.c
+else
+agent_libroamagent_la_SOURCES += agent/link-monitor-stub.c
+endif
+EXTRA_DIST += agent/link-monitor-netlink.c agent/link-monitor-stub.c
 agent_libroamagent_la_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
-	-I$(top_builddir)
+	-I$(top_builddir) $(LIBNL_CFLAGS)
 agent_libroamagent_la_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 
 bin_PROGRAMS += agent/roamctl
 agent_roamctl_SOURCES = agent/roamctl.c
 agent_roamctl_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
-agent_roamctl_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS)
+agent_roamctl_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
+	$(LIBNL_LIBS)
 
 man_MANS += agent/roamctl.8
 EXTRA_DIST += agent/roamctl.8
@@ -74,6 +82,7 @@ EXTRA_DIST += agent/roamctl.8
 bin_PROGRAMS += agent/roamd
 agent_roamd_SOURCES = agent/roamd.c
 agent_roamd_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
-agent_roamd_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS)
+agent_roamd_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
+	$(LIBNL_LIBS)
 man_MANS += agent/roamd.8
 EXTRA_DIST += agent/roamd.8

@@ -362,7 +362,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
         struct sset flows;
 
         v = fvm_find(f, vm->iface_id);
-        if (vm->host == chassis && lv) {
+        if (vm->host == chassis && lv && !strcmp(vm->state, "running")) {
             ofp_port_t port = iface_ofport(lv->iface);
 
             fc = shash_find_data(flowctls, lv->bridge);
@@ -433,8 +433,9 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             set_flows(v, fc, &flows);
             v->state = FVM_LEAVING;
             v->deadline = now + f->straggler_ms;
-        } else if (v && v->state == FVM_HELD && !lv) {
-            /* Unplugged while still ours: its rules stay saved. */
+        } else if (v && v->state == FVM_HELD) {
+            /* Unplugged or stopped while still ours: its rules stay
+             * saved. */
             struct sset none = SSET_INITIALIZER(&none);
 
             set_flows(v, shash_find_data(flowctls, v->bridge), &none);

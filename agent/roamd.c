@@ -17,9 +17,9 @@
 /* roamd: roam's agent on every hypervisor, gateway and client edge.
  *
  * Thin main: options, connections and the one poll loop.  Each iteration
- * runs the modules in order: chassis (this host's liveness in the roam
- * database), bridges (one flowctl per bridge), vif (VM ports -> VM rows) and
- * follow (a VM's rules follow it), then commits each database's transaction
+ * runs the modules in order: link_monitor (kernel link events), chassis
+ * (this host's liveness in the roam database), bridges (one flowctl per
+ * bridge), vif (VM ports -> VM rows) and follow (a VM's rules follow it), then commits each database's transaction
  * and sleeps in poll_block() until something happens. */
 
 #include <config.h>
@@ -32,6 +32,7 @@
 #include "agent/bridges.h"
 #include "agent/chassis.h"
 #include "agent/follow.h"
+#include "agent/link-monitor.h"
 #include "agent/roam-idl.h"
 #include "agent/roamdb.h"
 #include "agent/vif.h"
@@ -56,6 +57,7 @@ struct roamd {
     const struct roamrec_host *chassis;
     struct shash flowctls;      /* Bridge name -> struct flowctl *. */
     struct follow *follow;
+    struct link_monitor *links;
     bool exiting;
 };
 
@@ -189,6 +191,7 @@ main(int argc, char *argv[])
     bridges_register_ovs_idl(ovs_idl);
     shash_init(&roamd.flowctls);
     roamd.follow = follow_create(straggler_ms);
+    roamd.links = link_monitor_create();
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);
 
@@ -208,9 +211,11 @@ main(int argc, char *argv[])
         roamd.chassis = (ovsdb_idl_has_ever_connected(roam_idl)
                          ? chassis_run(roam_idl, roam_txn, roamd.host_name)
                          : NULL);
+        link_monitor_run(roamd.links);
         if (ovsdb_idl_has_ever_connected(ovs_idl)) {
             bridges_run(ovs_idl, ovs_txn, &roamd.flowctls);
-            vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis);
+            vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis,
+                    roamd.links);
             follow_run(roamd.follow, ovs_idl, roam_idl, roam_txn,
                        roamd.chassis, &roamd.flowctls);
             /* Edits follow made go out in this iteration's bundle. */
@@ -222,6 +227,7 @@ main(int argc, char *argv[])
         ovsdb_idl_loop_commit_and_wait(&roamd.ovs_loop);
         chassis_wait();
         bridges_wait(&roamd.flowctls);
+        link_monitor_wait(roamd.links);
         follow_wait(roamd.follow);
         unixctl_server_wait(unixctl);
         if (roamd.exiting) {
@@ -235,6 +241,7 @@ main(int argc, char *argv[])
 
     unixctl_server_destroy(unixctl);
     follow_destroy(roamd.follow);
+    link_monitor_destroy(roamd.links);
     bridges_destroy(&roamd.flowctls);
     ovsdb_idl_loop_destroy(&roamd.roam_loop);
     ovsdb_idl_loop_destroy(&roamd.ovs_loop);
@@ -262,7 +269,8 @@ roamd_vm_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct roamd *roamd = roamd_;
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    vif_list(roamd->ovs_loop.idl, roamd->roam_loop.idl, roamd->chassis, &s);
+    vif_list(roamd->ovs_loop.idl, roamd->roam_loop.idl, roamd->chassis,
+             roamd->links, &s);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
 }

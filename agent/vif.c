@@ -22,6 +22,7 @@
 #include <limits.h>
 
 #include "agent/keys.h"
+#include "agent/link-monitor.h"
 #include "agent/roam-idl.h"
 #include "bitmap.h"
 #include "openvswitch/vlog.h"
@@ -44,6 +45,16 @@ vif_register_ovs_idl(struct ovsdb_idl *ovs_idl)
     ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_name);
     ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_external_ids);
     ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_ofport);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_type);
+}
+
+/* Whether 'iface' is a kernel device (a tap, or a veth or other system
+ * interface), whose link state says whether the VM is there. */
+static bool
+is_kernel_device(const struct ovsrec_interface *iface)
+{
+    return !iface->type[0] || !strcmp(iface->type, "system")
+           || !strcmp(iface->type, "tap");
 }
 
 /* A VM port seen on this host. */
@@ -56,10 +67,12 @@ struct local_port {
     long long int held_seq;     /* ROAM_KEY_SEQ, or -1. */
 };
 
-/* Returns true and fills in '*lp' if 'iface' is a usable VM port. */
+/* Returns true and fills in '*lp' if 'iface' is a usable VM port: it
+ * carries libvirt's keys and, if it is a kernel device, is up with carrier
+ * according to 'lm'. */
 static bool
 local_port_from_iface(const struct ovsrec_interface *iface,
-                      struct local_port *lp)
+                      const struct link_monitor *lm, struct local_port *lp)
 {
     const struct smap *ids = &iface->external_ids;
     const char *status = smap_get(ids, OVS_KEY_IFACE_STATUS);
@@ -79,6 +92,9 @@ local_port_from_iface(const struct ovsrec_interface *iface,
         return false;
     }
     if (status && !strcmp(status, "inactive")) {
+        return false;
+    }
+    if (is_kernel_device(iface) && !link_monitor_is_up(lm, iface->name)) {
         return false;
     }
     if (!eth_addr_from_string(lp->mac, &mac) || eth_addr_is_multicast(mac)
@@ -254,7 +270,7 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
 void
 vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
         struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
-        const struct roamrec_host *chassis)
+        const struct roamrec_host *chassis, const struct link_monitor *lm)
 {
     const struct ovsrec_interface *iface;
     const struct roamrec_vm *vm;
@@ -266,7 +282,7 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
     OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
         struct local_port lp;
 
-        if (local_port_from_iface(iface, &lp)
+        if (local_port_from_iface(iface, lm, &lp)
             && sset_add(&here, lp.iface_id)) {
             sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp);
         }
@@ -288,7 +304,8 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
 /* Appends a table of this host's VM ports to 'out', for unixctl. */
 void
 vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
-         const struct roamrec_host *chassis, struct ds *out)
+         const struct roamrec_host *chassis, const struct link_monitor *lm,
+         struct ds *out)
 {
     const struct ovsrec_interface *iface;
 
@@ -298,7 +315,7 @@ vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
         const struct roamrec_vm *vm;
         struct local_port lp;
 
-        if (!local_port_from_iface(iface, &lp)) {
+        if (!local_port_from_iface(iface, lm, &lp)) {
             continue;
         }
         vm = find_vm(roam_idl, lp.iface_id);

@@ -30,19 +30,27 @@
  * remembers the sequence number (external_ids:roam-seq); when a higher one
  * shows up elsewhere, the port gives the VM up rather than claim it back, as
  * in EVPN, and that survives roamd restarts.  The VM's real IPv4 address
- * comes from external_ids:roam-ip, which the orchestrator writes. */
+ * comes from external_ids:roam-ip, which the orchestrator writes.
+ *
+ * A port that is a kernel device (tap, veth) counts only while the device
+ * exists and has carrier (link_monitor), so setups without libvirt work from
+ * link events: the VM's device going away or losing carrier at one host and
+ * appearing at another. */
 
 #include "openvswitch/dynamic-string.h"
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
+struct link_monitor;
 struct roamrec_host;
 
 void vif_register_ovs_idl(struct ovsdb_idl *ovs_idl);
 void vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
              struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
-             const struct roamrec_host *chassis);
+             const struct roamrec_host *chassis,
+             const struct link_monitor *);
 void vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
-              const struct roamrec_host *chassis, struct ds *);
+              const struct roamrec_host *chassis,
+              const struct link_monitor *, struct ds *);
 
 #endif /* vif.h */

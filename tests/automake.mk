@@ -20,7 +20,7 @@ tests_unit_check_rules_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_unit_check_rules_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 tests_unit_check_rules_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(CHECK_LIBS)
+	$(OVS_LIBS) $(LIBNL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += \
 	tests/run-all \
@@ -33,4 +33,4 @@ tests_agent_test_flowctl_SOURCES = tests/agent/test-flowctl.c
 tests_agent_test_flowctl_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_agent_test_flowctl_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS)
+	$(OVS_LIBS) $(LIBNL_LIBS)

@@ -211,3 +211,29 @@ roamd_ctl() {
     shift
     ovs-appctl -t "$T/$sim/roamd.ctl" "$@"
 }
+
+# need_root_netns: skips the test (exit 77) unless it can make namespaces.
+need_root_netns() {
+    if [ "$(id -u)" != 0 ] || ! ip netns add "roam-probe-$$" 2>/dev/null; then
+        echo "SKIP: needs root and network namespaces"
+        exit 77
+    fi
+    ip netns del "roam-probe-$$"
+}
+
+# vm NS PEER MAC IP: a namespace whose eth0 is one end of a veth pair,
+# the other end PEER left in the root namespace for a bridge.
+vm() {
+    local ns=$1 peer=$2 mac=$3 ip=$4
+    check ip netns add "$ns"
+    NETNS="${NETNS:-} $ns"
+    check ip link add "$peer" type veth peer name eth0 netns "$ns"
+    LINKS="${LINKS:-} $peer"
+    check ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    check ip netns exec "$ns" ip link set eth0 address "$mac"
+    check ip netns exec "$ns" ip addr add "$ip/24" dev eth0
+    check ip netns exec "$ns" ip link set eth0 up
+    check ip netns exec "$ns" ip link set lo up
+    check ip link set "$peer" up
+}
+

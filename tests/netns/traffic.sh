@@ -9,30 +9,6 @@ MAC2=52:54:00:00:02:02 IP2=10.0.0.2
 PMAC1=0a:00:00:40:00:41 PIP1=100.64.1.1
 PMAC2=0a:10:00:40:00:41 PIP2=100.68.1.1
 
-need_root_netns() {
-    if [ "$(id -u)" != 0 ] || ! ip netns add "roam-probe-$$" 2>/dev/null; then
-        echo "SKIP: needs root and network namespaces"
-        exit 77
-    fi
-    ip netns del "roam-probe-$$"
-}
-
-# vm NS IFACE PEER MAC IP: a namespace whose eth0 is one end of a veth pair,
-# the other end PEER left in the root namespace for a bridge.
-vm() {
-    local ns=$1 peer=$2 mac=$3 ip=$4
-    check ip netns add "$ns"
-    NETNS="${NETNS:-} $ns"
-    check ip link add "$peer" type veth peer name eth0 netns "$ns"
-    LINKS="${LINKS:-} $peer"
-    check ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-    check ip netns exec "$ns" ip link set eth0 address "$mac"
-    check ip netns exec "$ns" ip addr add "$ip/24" dev eth0
-    check ip netns exec "$ns" ip link set eth0 up
-    check ip netns exec "$ns" ip link set lo up
-    check ip link set "$peer" up
-}
-
 rw() {
     echo "roam_rewrite(side=$1,from_mac=$2,from_ip=$3,to_mac=$4,to_ip=$5)"
 }

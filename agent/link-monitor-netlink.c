@@ -1,0 +1,139 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "agent/link-monitor.h"
+
+#include <errno.h>
+#include <netlink/cache.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <net/if.h>
+
+#include "coverage.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(link_monitor);
+
+COVERAGE_DEFINE(link_monitor_change);
+
+struct link_monitor {
+    struct nl_cache_mngr *mngr;     /* NULL if rtnetlink is unavailable. */
+    struct nl_cache *links;
+    unsigned int seqno;             /* Bumped on every link change. */
+};
+
+static void
+link_changed(struct nl_cache *cache OVS_UNUSED, struct nl_object *obj,
+             int action OVS_UNUSED, void *lm_)
+{
+    struct link_monitor *lm = lm_;
+    struct rtnl_link *link = (struct rtnl_link *) obj;
+
+    COVERAGE_INC(link_monitor_change);
+    VLOG_DBG("%s: %s, carrier %s", rtnl_link_get_name(link),
+             action == NL_ACT_DEL ? "deleted" : "changed",
+             rtnl_link_get_carrier(link) ? "on" : "off");
+    lm->seqno++;
+}
+
+/* Returns a new link monitor.  If rtnetlink cannot be used, logs why and
+ * returns a monitor that reports every device as up. */
+struct link_monitor *
+link_monitor_create(void)
+{
+    struct link_monitor *lm = xzalloc(sizeof *lm);
+    int error;
+
+    error = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE,
+                                &lm->mngr);
+    if (!error) {
+        error = nl_cache_mngr_add(lm->mngr, "route/link", link_changed, lm,
+                                  &lm->links);
+    }
+    if (error) {
+        VLOG_WARN("cannot follow link events (%s); treating every VM port "
+                  "as up", nl_geterror(error));
+        if (lm->mngr) {
+            nl_cache_mngr_free(lm->mngr);
+            lm->mngr = NULL;
+        }
+    }
+    return lm;
+}
+
+void
+link_monitor_destroy(struct link_monitor *lm)
+{
+    if (lm) {
+        if (lm->mngr) {
+            nl_cache_mngr_free(lm->mngr);
+        }
+        free(lm);
+    }
+}
+
+void
+link_monitor_run(struct link_monitor *lm)
+{
+    if (lm->mngr) {
+        int n = nl_cache_mngr_data_ready(lm->mngr);
+
+        if (n < 0) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+            VLOG_WARN_RL(&rl, "reading link events: %s", nl_geterror(n));
+        }
+    }
+}
+
+void
+link_monitor_wait(struct link_monitor *lm)
+{
+    if (lm->mngr) {
+        poll_fd_wait(nl_cache_mngr_get_fd(lm->mngr), POLLIN);
+    }
+}
+
+/* Returns true if kernel device 'name' exists, is administratively up and
+ * has carrier (or if links cannot be followed at all). */
+bool
+link_monitor_is_up(const struct link_monitor *lm, const char *name)
+{
+    struct rtnl_link *link;
+    bool up;
+
+    if (!lm->mngr) {
+        return true;
+    }
+    link = rtnl_link_get_by_name(lm->links, name);
+    if (!link) {
+        return false;
+    }
+    up = (rtnl_link_get_flags(link) & IFF_UP)
+         && rtnl_link_get_carrier(link);
+    rtnl_link_put(link);
+    return up;
+}
+
+unsigned int
+link_monitor_seqno(const struct link_monitor *lm)
+{
+    return lm->seqno;
+}
