@@ -70,11 +70,23 @@ wait_until() {
 }
 
 # sim_add NAME: starts ovsdb-server and ovs-vswitchd --enable-dummy for a
-# simulated hypervisor whose state lives in $T/NAME.
+# simulated hypervisor whose state lives in $T/NAME.  With SIM_NETNS set,
+# ovs-vswitchd runs inside that network namespace (created if needed), as a
+# real hypervisor's would: the userspace datapath creates tap devices, which
+# must not meet another hypervisor's.
 sim_add() {
     local name=$1 dir=$T/$1
+    local exec=()
     mkdir -p "$dir"
     SIMS="${SIMS:-} $name"
+    if [ -n "${SIM_NETNS:-}" ]; then
+        if ! ip netns list | grep -qw "$SIM_NETNS"; then
+            check ip netns add "$SIM_NETNS"
+            NETNS="${NETNS:-} $SIM_NETNS"
+        fi
+        echo "$SIM_NETNS" > "$dir/netns"
+        exec=(ip netns exec "$SIM_NETNS")
+    fi
     check ovsdb-tool create "$dir/conf.db" \
         "$OVS_BUILDDIR/vswitchd/vswitch.ovsschema"
     as "$name" check ovsdb-server --detach --no-chdir --pidfile \
@@ -82,7 +94,7 @@ sim_add() {
     as "$name" check ovs-vsctl --no-wait init
     # SIM_VLOG overrides the debug logging tests want (benchmarks do).
     # shellcheck disable=SC2086
-    as "$name" check ovs-vswitchd --enable-dummy --disable-system \
+    as "$name" check "${exec[@]}" ovs-vswitchd --enable-dummy --disable-system \
         --disable-system-route --detach --no-chdir --pidfile --log-file \
         ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl}
     as "$name" wait_until ovs-appctl version
@@ -198,7 +210,9 @@ roamd_start() {
     shift $(( $# < 3 ? $# : 3 ))
     # ROAM_WRAPPER, e.g. "valgrind --trace-children=yes --log-file=...",
     # runs roamd under a checker.
-    as "$sim" check ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
+    local exec=()
+    [ -z "${SIM_NETNS:-}" ] || exec=(ip netns exec "$SIM_NETNS")
+    as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
         --unixctl="$T/$sim/roamd.ctl" --db=unix:"$db" \
@@ -221,19 +235,27 @@ need_root_netns() {
     ip netns del "roam-probe-$$"
 }
 
-# vm NS PEER MAC IP: a namespace whose eth0 is one end of a veth pair,
-# the other end PEER left in the root namespace for a bridge.
+# vm NS PEER MAC IP [PEER_NS]: a namespace whose eth0 is one end of a veth
+# pair; the other end, PEER, goes to namespace PEER_NS (a hypervisor's;
+# default: the root namespace) for a bridge.
 vm() {
-    local ns=$1 peer=$2 mac=$3 ip=$4
+    local ns=$1 peer=$2 mac=$3 ip=$4 peer_ns=${5:-}
     check ip netns add "$ns"
     NETNS="${NETNS:-} $ns"
     check ip link add "$peer" type veth peer name eth0 netns "$ns"
     LINKS="${LINKS:-} $peer"
+    if [ -n "$peer_ns" ]; then
+        check ip link set "$peer" netns "$peer_ns"
+    fi
     check ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
     check ip netns exec "$ns" ip link set eth0 address "$mac"
     check ip netns exec "$ns" ip addr add "$ip/24" dev eth0
     check ip netns exec "$ns" ip link set eth0 up
     check ip netns exec "$ns" ip link set lo up
-    check ip link set "$peer" up
+    if [ -n "$peer_ns" ]; then
+        check ip netns exec "$peer_ns" ip link set "$peer" up
+    else
+        check ip link set "$peer" up
+    fi
 }
 

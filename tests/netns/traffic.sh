@@ -47,19 +47,19 @@ stop_capture() {
 test_ping_across_pseudo_rewrite() {
     need_root_netns
     local tag=r$$
-    sim_add hv1
-    vm "${tag}a" "${tag}v1" "$MAC1" "$IP1"
-    vm "${tag}b" "${tag}v2" "$MAC2" "$IP2"
-    check ip link add "${tag}ca" type veth peer name "${tag}cb"
-    LINKS="$LINKS ${tag}ca"
-    check ip link set "${tag}ca" up
-    check ip link set "${tag}cb" up
+    local hvns=${tag}h
+    SIM_NETNS=$hvns sim_add hv1
+    vm "${tag}a" "${tag}v1" "$MAC1" "$IP1" "$hvns"
+    vm "${tag}b" "${tag}v2" "$MAC2" "$IP2" "$hvns"
+    check ip -n "$hvns" link add "${tag}ca" type veth peer name "${tag}cb"
+    check ip -n "$hvns" link set "${tag}ca" up
+    check ip -n "$hvns" link set "${tag}cb" up
     edge "${tag}-a" "${tag}v1" "${tag}ca" $MAC1 $IP1 $PMAC1 $PIP1 $MAC2 $IP2 $PMAC2 $PIP2
     edge "${tag}-b" "${tag}v2" "${tag}cb" $MAC2 $IP2 $PMAC2 $PIP2 $MAC1 $IP1 $PMAC1 $PIP1
 
     capture vm1 "${tag}a" eth0
     capture vm2 "${tag}b" eth0
-    capture core "" "${tag}ca"
+    capture core "$hvns" "${tag}ca"
     check ip netns exec "${tag}a" ping -c 5 -i 0.2 -W 2 "$IP2"
     check ip netns exec "${tag}b" ping -c 3 -i 0.2 -W 2 "$IP1"
     local dp_a dp_b
