@@ -27,6 +27,7 @@
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "sset.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(link_monitor);
@@ -36,21 +37,49 @@ COVERAGE_DEFINE(link_monitor_change);
 struct link_monitor {
     struct nl_cache_mngr *mngr;     /* NULL if rtnetlink is unavailable. */
     struct nl_cache *links;
+    struct sset up;                 /* Devices that are up with carrier. */
     unsigned int seqno;             /* Bumped on every link change. */
 };
 
+/* Records 'link''s state.  roam keeps its own set rather than looking
+ * names up in libnl's cache, which misses devices that moved into this
+ * namespace after the cache was filled. */
+static void
+note_link(struct link_monitor *lm, struct rtnl_link *link, bool deleted)
+{
+    const char *name = rtnl_link_get_name(link);
+
+    if (!name) {
+        return;
+    }
+    if (!deleted && (rtnl_link_get_flags(link) & IFF_UP)
+        && rtnl_link_get_carrier(link)) {
+        sset_add(&lm->up, name);
+    } else {
+        sset_find_and_delete(&lm->up, name);
+    }
+}
+
 static void
 link_changed(struct nl_cache *cache OVS_UNUSED, struct nl_object *obj,
-             int action OVS_UNUSED, void *lm_)
+             int action, void *lm_)
 {
     struct link_monitor *lm = lm_;
     struct rtnl_link *link = (struct rtnl_link *) obj;
 
     COVERAGE_INC(link_monitor_change);
-    VLOG_DBG("%s: %s, carrier %s", rtnl_link_get_name(link),
+    VLOG_DBG("%s: %s, flags %#x, carrier %s", rtnl_link_get_name(link),
              action == NL_ACT_DEL ? "deleted" : "changed",
+             rtnl_link_get_flags(link),
              rtnl_link_get_carrier(link) ? "on" : "off");
+    note_link(lm, link, action == NL_ACT_DEL);
     lm->seqno++;
+}
+
+static void
+note_initial_link(struct nl_object *obj, void *lm)
+{
+    note_link(lm, (struct rtnl_link *) obj, false);
 }
 
 /* Returns a new link monitor.  If rtnetlink cannot be used, logs why and
@@ -61,13 +90,16 @@ link_monitor_create(void)
     struct link_monitor *lm = xzalloc(sizeof *lm);
     int error;
 
+    sset_init(&lm->up);
     error = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE,
                                 &lm->mngr);
     if (!error) {
         error = nl_cache_mngr_add(lm->mngr, "route/link", link_changed, lm,
                                   &lm->links);
     }
-    if (error) {
+    if (!error) {
+        nl_cache_foreach(lm->links, note_initial_link, lm);
+    } else {
         VLOG_WARN("cannot follow link events (%s); treating every VM port "
                   "as up", nl_geterror(error));
         if (lm->mngr) {
@@ -85,6 +117,7 @@ link_monitor_destroy(struct link_monitor *lm)
         if (lm->mngr) {
             nl_cache_mngr_free(lm->mngr);
         }
+        sset_destroy(&lm->up);
         free(lm);
     }
 }
@@ -116,20 +149,7 @@ link_monitor_wait(struct link_monitor *lm)
 bool
 link_monitor_is_up(const struct link_monitor *lm, const char *name)
 {
-    struct rtnl_link *link;
-    bool up;
-
-    if (!lm->mngr) {
-        return true;
-    }
-    link = rtnl_link_get_by_name(lm->links, name);
-    if (!link) {
-        return false;
-    }
-    up = (rtnl_link_get_flags(link) & IFF_UP)
-         && rtnl_link_get_carrier(link);
-    rtnl_link_put(link);
-    return up;
+    return !lm->mngr || sset_contains(&lm->up, name);
 }
 
 unsigned int

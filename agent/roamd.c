@@ -124,7 +124,10 @@ main(int argc, char *argv[])
     service_start(&argc, &argv);
     fatal_ignore_sigpipe();
     memset(&roamd, 0, sizeof roamd);
-    while ((c = getopt_long(argc, argv, "hV", long_options, NULL)) != -1) {
+    char *short_options = ovs_cmdl_long_options_to_short_options(
+        long_options);
+    while ((c = getopt_long(argc, argv, short_options, long_options,
+                            NULL)) != -1) {
         switch (c) {
         case OPT_DB:
             free(db_remote);
@@ -159,6 +162,7 @@ main(int argc, char *argv[])
             abort();
         }
     }
+    free(short_options);
     if (optind != argc) {
         ovs_fatal(0, "no arguments expected (use --help for help)");
     }

@@ -95,6 +95,8 @@ local_port_from_iface(const struct ovsrec_interface *iface,
         return false;
     }
     if (is_kernel_device(iface) && !link_monitor_is_up(lm, iface->name)) {
+        VLOG_DBG_RL(&rl, "interface %s: device missing, down or without "
+                    "carrier", iface->name);
         return false;
     }
     if (!eth_addr_from_string(lp->mac, &mac) || eth_addr_is_multicast(mac)

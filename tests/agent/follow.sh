@@ -35,11 +35,6 @@ hv_flows_lack() {
     ! hv_flows "$1" | grep -qF -- "$2"
 }
 
-vm_rule_count_is() {
-    [ "$(roamctl --format=json vm show "$1" | "$SYS_PYTHON" -c '
-import json, sys
-print(len(json.load(sys.stdin)[1]["data"]))')" = "$2" ]
-}
 
 test_rules_follow_the_vm() {
     setup_dc

@@ -36,3 +36,10 @@ setup_dc() {
     check roamctl host add hv2 dc1 0 2
 }
 
+
+# vm_rule_count_is VM N: true if the database holds N rules for VM.
+vm_rule_count_is() {
+    [ "$(roamctl --format=json vm show "$1" | "$SYS_PYTHON" -c '
+import json, sys
+print(len(json.load(sys.stdin)[1]["data"]))')" = "$2" ]
+}
