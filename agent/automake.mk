@@ -51,6 +51,8 @@ agent_libroamagent_la_SOURCES = \
 	agent/follow.h \
 	agent/keys.h \
 	agent/link-monitor.h \
+	agent/migration.c \
+	agent/migration.h \
 	agent/roamdb.c \
 	agent/roamdb.h \
 	agent/rules.c \

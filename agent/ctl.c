@@ -552,6 +552,72 @@ cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
     return CTL_OK;
 }
 
+static int64_t
+stamp(const struct roamrec_migration *m, const char *phase)
+{
+    size_t i;
+
+    for (i = 0; i < m->n_timestamps; i++) {
+        if (!strcmp(m->key_timestamps[i], phase)) {
+            return m->value_timestamps[i];
+        }
+    }
+    return -1;
+}
+
+/* Milliseconds from phase 'a' to phase 'b' of 'm', as text ("-" if either
+ * is missing). */
+static void
+add_duration(struct table *t, const struct roamrec_migration *m,
+             const char *a, const char *b)
+{
+    int64_t ta = stamp(m, a), tb = stamp(m, b);
+
+    if (ta < 0 || tb < 0) {
+        add_cell(t, NULL);
+    } else {
+        add_cellf(t, "%"PRId64, tb - ta);
+    }
+}
+
+/* migration list: every migration, with how long each phase took. */
+static enum ctl_status
+cmd_migration_list(struct ctl_context *ctx, int argc,
+                   char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_migration *m;
+    struct table *t;
+
+    if (argc) {
+        return fail(ctx, CTL_USAGE, "usage: migration list");
+    }
+    t = add_table(ctx);
+    table_add_column(t, "vm");
+    table_add_column(t, "src");
+    table_add_column(t, "dst");
+    table_add_column(t, "seq");
+    table_add_column(t, "phase");
+    table_add_column(t, "rules_moved");
+    table_add_column(t, "activate_ms");
+    table_add_column(t, "migrate_out_ms");
+    table_add_column(t, "complete_ms");
+    table_add_column(t, "error");
+    ROAMREC_MIGRATION_FOR_EACH (m, roamdb_idl(ctx->db)) {
+        table_add_row(t);
+        add_cell(t, m->vm_name);
+        add_cell(t, m->src ? m->src->name : NULL);
+        add_cell(t, m->dst ? m->dst->name : NULL);
+        add_cellf(t, "%"PRId64, m->seq);
+        add_cell(t, m->phase);
+        add_cellf(t, "%"PRId64, m->rules_moved);
+        add_duration(t, m, "prepare", "activate");
+        add_duration(t, m, "prepare", "migrate-out");
+        add_duration(t, m, "prepare", "complete");
+        add_cell(t, m->error);
+    }
+    return CTL_OK;
+}
+
 /* rules VM: the VM's rules in logical form, and where they are installed. */
 static enum ctl_status
 cmd_rules(struct ctl_context *ctx, int argc, char *argv[])
@@ -610,6 +676,7 @@ static const struct ctl_command commands[] = {
     { "vm", "list", cmd_vm_list, "" },
     { "vm", "show", cmd_vm_show, "VM" },
     { "rules", NULL, cmd_rules, "VM" },
+    { "migration", "list", cmd_migration_list, "" },
 };
 
 void

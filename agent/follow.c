@@ -22,6 +22,7 @@
 
 #include "agent/flowctl.h"
 #include "agent/keys.h"
+#include "agent/migration.h"
 #include "agent/roam-idl.h"
 #include "agent/rules.h"
 #include "byte-order.h"
@@ -65,6 +66,7 @@ struct fvm {
     size_t n_rules;
     size_t n_unclassified;
     long long int arrived_at;   /* When it arrived here, until active. */
+    int64_t seq;                /* Location sequence number it had here. */
 };
 
 struct follow {
@@ -393,6 +395,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                           ofp_to_u16(port));
                 v->port = port;
                 v->state = FVM_HELD;
+                v->seq = vm->seq;
                 v->arrived_at = time_msec();
                 v->n_rules = vm->n_rules;
                 render_rules(vm, port, false, &flows);
@@ -402,13 +405,15 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             } else {
                 uint64_t view_gen;
 
-                if (v->arrived_at
+                if (v->arrived_at && roam_txn
                     && flowctl_applied_gen(fc) >= v->change_gen) {
                     VLOG_INFO("VM %s: %"PRIuSIZE" rules active on port "
                               "%"PRIu16" %lld ms after arrival", vm->name,
                               sset_count(&v->flows), ofp_to_u16(v->port),
                               time_msec() - v->arrived_at);
                     v->arrived_at = 0;
+                    migration_advance(roam_idl, roam_txn, vm, vm->seq,
+                                      "activate", sset_count(&v->flows));
                 }
                 flowctl_view(fc, &view_gen);
                 if (flowctl_view_seqno(fc) != v->view_seqno
@@ -433,6 +438,9 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             set_flows(v, fc, &flows);
             v->state = FVM_LEAVING;
             v->deadline = now + f->straggler_ms;
+            v->seq = vm->seq;
+            migration_advance(roam_idl, roam_txn, vm, vm->seq, "migrate-out",
+                              -1);
         } else if (v && v->state == FVM_HELD) {
             /* Unplugged or stopped while still ours: its rules stay
              * saved. */
@@ -455,6 +463,18 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
         }
         if (gone || (v->state == FVM_LEAVING && now >= v->deadline)) {
             struct sset none = SSET_INITIALIZER(&none);
+
+            if (!gone && !roam_txn) {
+                continue;       /* Record completion next time. */
+            }
+            if (!gone && v->state == FVM_LEAVING) {
+                ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+                    if (!strcmp(vm->iface_id, v->iface_id)) {
+                        migration_advance(roam_idl, roam_txn, vm, v->seq,
+                                          "complete", -1);
+                    }
+                }
+            }
 
             set_flows(v, shash_find_data(flowctls, v->bridge), &none);
             fvm_destroy(f, v);

@@ -23,6 +23,7 @@
 
 #include "agent/keys.h"
 #include "agent/link-monitor.h"
+#include "agent/migration.h"
 #include "agent/roam-idl.h"
 #include "bitmap.h"
 #include "openvswitch/vlog.h"
@@ -242,6 +243,7 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
                   vm->seq);
         roamrec_vm_verify_host(vm);
         roamrec_vm_verify_seq(vm);
+        migration_record_claim(txn, vm, chassis, vm->seq + 1);
         roamrec_vm_set_host(vm, chassis);
         roamrec_vm_set_seq(vm, vm->seq + 1);
         roamrec_vm_set_port(vm, name);

@@ -88,6 +88,16 @@ test_rules_follow_the_vm() {
     roamctl rules no-such-vm 2>/dev/null || rc=$?
     check_eq 3 "$rc" "rules of an unknown VM"
     check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
+
+    # The move is on record, every phase stamped, in order.
+    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q complete"
+    check_eq "if-vm1 hv1 hv2 1 complete 2 ordered" "$(roamctl --format=json migration list | "$SYS_PYTHON" -c '
+import json, sys
+t = json.load(sys.stdin)
+r = dict(zip(t["headings"], t["data"][0]))
+a, o, c = (int(r[k]) for k in ("activate_ms", "migrate_out_ms", "complete_ms"))
+print(r["vm"], r["src"], r["dst"], r["seq"], r["phase"], r["rules_moved"],
+      "ordered" if 0 <= a and 0 <= o <= c else "unordered")')" "migration record"
 }
 
 # A rule that is both send and receive cannot be moved: it is reported and
