@@ -25,7 +25,8 @@ tests_unit_check_rules_LDADD = agent/libroamagent.la lib/libroam.la \
 EXTRA_DIST += \
 	tests/run-all \
 	tests/lib.sh \
-	tests/frames.py
+	tests/frames.py \
+	tests/netns/tcp-echo.py
 
 # Drivers that run agent modules against real daemons for tests/agent.
 check_PROGRAMS += tests/agent/test-flowctl

@@ -1,6 +1,7 @@
 # A live migration with real traffic, driven by port events as libvirt and
-# QEMU produce them: a client pings a VM 100 times a second while the VM's
-# veth moves from hypervisor hv1 to hypervisor hv2 (each a namespace with
+# QEMU produce them: a client pings a VM 100 times a second, and keeps a
+# TCP stream to it, while the VM's veth moves from hypervisor hv1 to
+# hypervisor hv2 (each a namespace with
 # its own ovs-vswitchd on the userspace datapath and its own roamd), and the
 # VM announces itself with a gratuitous ARP.  The VM's hand-added rule
 # follows it, and the ping keeps going.
@@ -38,6 +39,13 @@ test_ping_survives_migration() {
     as hv1 check ovs-vsctl add-port br-int "${tag}cp"
     vm "${tag}v" "${tag}vp" 52:54:00:00:00:01 10.0.0.1 "${tag}h1"
     check ip netns exec "${tag}v" sysctl -qw net.ipv4.conf.eth0.arp_notify=1
+    # The userspace datapath forwards what AF_PACKET hands it: a veth's
+    # offloaded TCP checksum would arrive unfilled, so the endpoints
+    # compute checksums themselves, as a VM's virtio device would.
+    local ns
+    for ns in "${tag}c" "${tag}v"; do
+        check ip netns exec "$ns" ethtool -K eth0 tx off
+    done
     for hv in 1 2; do
         SIM_NETNS=${tag}h$hv roamd_start hv$hv "$T/db/db.sock" hv$hv \
             --straggler-timeout=2000
@@ -52,7 +60,14 @@ test_ping_survives_migration() {
     WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 1
     check ip netns exec "${tag}c" ping -c 3 -i 0.2 -W 2 10.0.0.1
 
-    # 100 pings a second for 8 seconds; the VM moves after about 2.
+    # A TCP stream (a line every 10 ms, echoed) and 100 pings a second, for
+    # 8 seconds; the VM moves after about 2.
+    ip netns exec "${tag}v" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+        server 10.0.0.1 7777 > "$T/tcp-server.log" 2>&1 &
+    wait_until grep -q listening "$T/tcp-server.log"
+    ip netns exec "${tag}c" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+        client 10.0.0.1 7777 8 > "$T/tcp-client.log" 2>&1 &
+    local tcp=$!
     ip netns exec "${tag}c" ping -i 0.01 -c 800 -W 1 10.0.0.1 \
         > "$T/ping.log" 2>&1 &
     local ping=$!
@@ -73,10 +88,13 @@ test_ping_survives_migration() {
     as hv1 check ovs-vsctl del-port br-int "${tag}vp"
 
     wait "$ping" || true
+    # The TCP stream never broke and lost nothing.
+    wait "$tcp" || { cat "$T/tcp-client.log"; fail "the TCP stream broke"; }
+    check grep -q "^ok " "$T/tcp-client.log"
     local sent received
     sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T/ping.log")
     received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T/ping.log")
-    echo "migration: $sent sent, $received received, $((sent - received)) lost" \
+    echo "migration: $sent sent, $received received, $((sent - received)) lost; TCP: $(cat "$T/tcp-client.log")" \
         | tee "$T/loss.txt"
     # The ping reached the VM at its new place to the end.
     check grep -q "icmp_seq=800 " "$T/ping.log"
