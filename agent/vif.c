@@ -254,6 +254,13 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 
     set_held_seq(ovs_txn, lp, vm->seq);
+    if (!vm->port || strcmp(vm->port, name) || strcmp(vm->state, "running")
+        || (lp->ip && strcmp(vm->real_ip, lp->ip)) || !vm->pseudo_ip) {
+        /* Only while the VM is still ours: a claim elsewhere that this
+         * replica has not seen yet makes the transaction fail and retry. */
+        roamrec_vm_verify_host(vm);
+        roamrec_vm_verify_seq(vm);
+    }
     if (!vm->port || strcmp(vm->port, name)) {
         roamrec_vm_set_port(vm, name);
     }
@@ -298,6 +305,13 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
             && strcmp(vm->state, "stopped")) {
             VLOG_INFO("VM %s: port %s is gone", vm->name,
                       vm->port ? vm->port : "");
+            /* Release conditionally: only if the database still places the
+             * VM here at the sequence number this replica knows.  Otherwise
+             * this write could erase another host's fresh claim (the race
+             * OVN 23.03 has); the transaction fails and, with the claim
+             * seen, is not retried. */
+            roamrec_vm_verify_host(vm);
+            roamrec_vm_verify_seq(vm);
             roamrec_vm_set_port(vm, NULL);
             roamrec_vm_set_state(vm, "stopped");
         }

@@ -35,3 +35,9 @@ tests_agent_test_flowctl_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_agent_test_flowctl_LDADD = agent/libroamagent.la lib/libroam.la \
 	$(OVS_LIBS) $(LIBNL_LIBS)
+
+check_PROGRAMS += tests/agent/test-release
+tests_agent_test_release_SOURCES = tests/agent/test-release.c
+tests_agent_test_release_CPPFLAGS = $(tests_agent_test_flowctl_CPPFLAGS) \
+	$(LIBNL_CFLAGS)
+tests_agent_test_release_LDADD = $(tests_agent_test_flowctl_LDADD)
