@@ -111,3 +111,38 @@ migration_advance(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     VLOG_INFO("VM %s: migration to seq %"PRId64" reached %s", vm->name, seq,
               phase);
 }
+
+/* Marks the Migration row of 'vm' at 'seq' rolled back, for 'error'. */
+void
+migration_roll_back(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                    const struct roamrec_vm *vm, int64_t seq,
+                    const char *error)
+{
+    const struct roamrec_migration *m = txn ? find(idl, vm, seq) : NULL;
+
+    if (m) {
+        roamrec_migration_set_phase(m, "rolled-back");
+        roamrec_migration_set_error(m, error);
+        roamrec_migration_update_timestamps_setkey(m, "rolled-back",
+                                                   time_wall_msec());
+    }
+    VLOG_WARN("VM %s: migration to seq %"PRId64" rolled back: %s", vm->name,
+              seq, error);
+}
+
+/* Returns the wall-clock time at which the migration of 'vm' to 'seq'
+ * entered 'phase', or -1 if it did not (or there is no such migration). */
+long long int
+migration_phase_time(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
+                     int64_t seq, const char *phase)
+{
+    const struct roamrec_migration *m = find(idl, vm, seq);
+    size_t i;
+
+    for (i = 0; m && i < m->n_timestamps; i++) {
+        if (!strcmp(m->key_timestamps[i], phase)) {
+            return m->value_timestamps[i];
+        }
+    }
+    return -1;
+}

@@ -26,7 +26,9 @@
  * destination, "migrate-out" when the source has removed the VM's send
  * rules and redirected its receive rules, "complete" when the source's
  * redirects are gone.  Each phase's wall-clock time goes into 'timestamps',
- * so "roamctl migration list" can report what took how long. */
+ * so "roamctl migration list" can report what took how long.  A migration
+ * the source takes back (the destination died, or never activated) ends
+ * "rolled-back", with the reason in 'error'. */
 
 #include <stdint.h>
 
@@ -41,5 +43,11 @@ void migration_record_claim(struct ovsdb_idl_txn *,
 void migration_advance(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                        const struct roamrec_vm *, int64_t seq,
                        const char *phase, int64_t rules_moved);
+void migration_roll_back(struct ovsdb_idl *, struct ovsdb_idl_txn *,
+                         const struct roamrec_vm *, int64_t seq,
+                         const char *error);
+long long int migration_phase_time(struct ovsdb_idl *,
+                                   const struct roamrec_vm *, int64_t seq,
+                                   const char *phase);
 
 #endif /* migration.h */

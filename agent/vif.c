@@ -32,11 +32,16 @@
 #include "pseudo-id.h"
 #include "smap.h"
 #include "sset.h"
+#include "timeval.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(vif);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* A destination that has not activated a VM this long after claiming it
+ * gets the VM taken back by the source, if the VM's port is still there. */
+#define ACTIVATE_TIMEOUT_MS 10000
 
 /* Registers the Open_vSwitch columns vif reads, and only those. */
 void
@@ -225,6 +230,40 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 
     if (vm->host != chassis) {
+        const char *why = NULL;
+        long long int now = time_wall_msec();
+        long long int prepared = migration_phase_time(roam_idl, vm, vm->seq,
+                                                      "prepare");
+
+        /* The VM went elsewhere, but its port is still here.  Normally the
+         * hypervisor removes it soon.  If the destination died, or never
+         * activated the VM, the migration failed and the VM still runs
+         * here: take it back (abort and roll back). */
+        if (lp->held_seq >= 0) {
+            if (vm->host && vm->host->alive_until <= now) {
+                why = "the destination is down";
+            } else if (prepared >= 0
+                       && migration_phase_time(roam_idl, vm, vm->seq,
+                                               "activate") < 0
+                       && now - prepared > ACTIVATE_TIMEOUT_MS) {
+                why = "the destination did not activate the VM in time";
+            }
+        }
+        if (why) {
+            VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
+                      vm->name, vm->host ? vm->host->name : "no host",
+                      name, why);
+            roamrec_vm_verify_host(vm);
+            roamrec_vm_verify_seq(vm);
+            migration_roll_back(roam_idl, txn, vm, vm->seq, why);
+            roamrec_vm_set_host(vm, chassis);
+            roamrec_vm_set_seq(vm, vm->seq + 1);
+            roamrec_vm_set_port(vm, name);
+            roamrec_vm_set_state(vm, "running");
+            assign_pseudo_id(roam_idl, chassis, vm);
+            set_held_seq(ovs_txn, lp, vm->seq + 1);
+            return;
+        }
         if (lp->held_seq >= 0) {
             /* This port held the VM, and a higher sequence number put it
              * elsewhere since: give it up. */

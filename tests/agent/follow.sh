@@ -116,3 +116,39 @@ test_unclassified_rule_reported() {
     check_contains "$(roamd_ctl hv1 vm/rules)" "if-vm1"
     check hv_flows_contain hv1 "priority=50,in_port=5 actions=output:5"
 }
+
+# The destination dies after claiming the VM, and the VM (whose port is
+# still on hv1, as it is when a live migration fails) keeps running at the
+# source: hv1 takes it back with the next sequence number, marks the
+# migration rolled back, and restores the VM's rules for its port there.
+test_rollback_when_destination_dies() {
+    setup_dc
+    hv_setup hv1
+    hv_setup hv2
+    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
+        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+
+    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
+        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "tp_dst=22"
+    check kill -9 "$(cat "$T/hv2/roamd.pid")"
+
+    # hv2 stops refreshing its liveness; hv1 takes the VM back.
+    WAIT_TIMEOUT=20 wait_until vm_field_is if-vm1 host hv1
+    check_eq "2 running vnet0" \
+        "$(vm_field if-vm1 seq) $(vm_field if-vm1 state) $(vm_field if-vm1 port)" \
+        "after the rollback"
+    check_contains "$(roamctl migration list)" "rolled-back"
+    check_contains "$(roamctl migration list)" "the destination is down"
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv1 "priority=200,tcp,in_port=5,tp_dst=22 actions=drop"
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv1 "priority=100,ip,nw_dst=10.0.0.1 actions=output:5"
+    check vm_rule_count_is if-vm1 2
+}
