@@ -325,6 +325,22 @@ flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
     return 0;
 }
 
+/* Takes ownership of 'flow', one of the flows of the current view, without
+ * desiring it: unless it is (or becomes) desired, the next commit deletes
+ * it.  roamd uses this to remove rules that a previous roamd process
+ * installed and no longer knows about. */
+void
+flowctl_disown_from_view(struct flowctl *fc, const struct flowctl_flow *flow)
+{
+    if (!entry_find(&fc->installed, flow->table_id, flow->priority,
+                    &flow->match)) {
+        entry_insert(&fc->installed, flow->table_id, flow->priority,
+                     &flow->match, flow->cookie, flow->ofpacts,
+                     flow->ofpacts_len);
+        fc->desired_gen++;
+    }
+}
+
 void
 flowctl_clear(struct flowctl *fc)
 {

@@ -73,6 +73,7 @@ struct follow {
     struct hmap vms;
     long long int straggler_ms;
     long long int next_scan;
+    struct shash swept;         /* Bridge -> view seqno last swept. */
 };
 
 /* Returns a new follow module that keeps a departed VM's receive rules
@@ -83,6 +84,7 @@ follow_create(long long int straggler_ms)
     struct follow *f = xzalloc(sizeof *f);
 
     hmap_init(&f->vms);
+    shash_init(&f->swept);
     f->straggler_ms = straggler_ms;
     return f;
 }
@@ -107,6 +109,7 @@ follow_destroy(struct follow *f)
             fvm_destroy(f, v);
         }
         hmap_destroy(&f->vms);
+        shash_destroy(&f->swept);
         free(f);
     }
 }
@@ -309,6 +312,49 @@ iface_ofport(const struct ovsrec_interface *iface)
             ? u16_to_ofp(iface->ofport[0]) : OFPP_NONE);
 }
 
+/* Removes from 'fc''s switch (bridge 'bridge') the rules of VMs that other
+ * hosts hold and this process does not track, but whose port is still
+ * here: leftovers of a previous roamd process that was killed while such a
+ * VM was leaving.  Only flows that name that port (in_port, output or
+ * enqueue) count: a rule that only names another VM's address may well be
+ * an operator's rule for traffic toward it, and stays. */
+static void
+sweep_leftovers(struct follow *f, struct flowctl *fc, const char *bridge,
+                struct ovsdb_idl *roam_idl,
+                const struct roamrec_host *chassis,
+                const struct shash *vifs)
+{
+    const struct hmap *view = flowctl_view(fc, NULL);
+    const struct roamrec_vm *vm;
+
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        const struct local_vif *lv = shash_find_data(vifs, vm->iface_id);
+        const struct flowctl_flow *ff;
+        struct rules_vm rv;
+
+        if (vm->host == chassis || fvm_find(f, vm->iface_id) || !lv
+            || strcmp(lv->bridge, bridge)) {
+            continue;
+        }
+        memset(&rv, 0, sizeof rv);
+        rv.port = iface_ofport(lv->iface);
+        HMAP_FOR_EACH (ff, node, view) {
+            struct match match;
+            enum rules_class c;
+
+            minimatch_expand(&ff->match, &match);
+            c = rules_classify(&match, ff->ofpacts, ff->ofpacts_len, &rv,
+                               NULL);
+            if (c == RULES_SEND || c == RULES_RECEIVE) {
+                VLOG_INFO("VM %s: removing a rule left over from before a "
+                          "restart (table %"PRIu8", priority %"PRIu16")",
+                          vm->name, ff->table_id, ff->priority);
+                flowctl_disown_from_view(fc, ff);
+            }
+        }
+    }
+}
+
 void
 follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
            struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
@@ -448,6 +494,24 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
 
             set_flows(v, shash_find_data(flowctls, v->bridge), &none);
             fvm_destroy(f, v);
+        }
+    }
+
+    /* Leftovers of a previous process, once per bridge and fresh view. */
+    struct shash_node *fc_node;
+    SHASH_FOR_EACH (fc_node, flowctls) {
+        struct flowctl *fc = fc_node->data;
+        uintptr_t swept = (uintptr_t) shash_find_data(&f->swept,
+                                                      fc_node->name);
+
+        if (flowctl_view_seqno(fc) && swept != flowctl_view_seqno(fc)
+            && flowctl_applied_gen(fc) == flowctl_desired_gen(fc)) {
+            sweep_leftovers(f, fc, fc_node->name, roam_idl, chassis, &vifs);
+            shash_replace(&f->swept, fc_node->name,
+                          (void *) (uintptr_t) flowctl_view_seqno(fc));
+        }
+        if (scan) {
+            flowctl_request_view(fc);
         }
     }
 

@@ -152,3 +152,40 @@ test_rollback_when_destination_dies() {
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv1 "priority=100,ip,nw_dst=10.0.0.1 actions=output:5"
     check vm_rule_count_is if-vm1 2
 }
+
+# hv1's roamd is killed while it holds the VM, hv2 claims the VM, and hv1's
+# roamd comes back: the rules the dead process owned on hv1 for the VM's
+# port are removed; a rule that only names the VM's address stays, since
+# it may be an operator's rule for traffic toward the VM.
+test_restart_cleans_up_leftovers() {
+    setup_dc
+    hv_setup hv1
+    hv_setup hv2
+    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
+        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
+    as hv1 check ovs-ofctl add-flow br-int "$OTHER_RULE"
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+
+    check kill -9 "$(cat "$T/hv1/roamd.pid")"
+    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
+        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
+    # An operator's rule on hv1 toward the VM's address, no port in it.
+    as hv1 check ovs-ofctl add-flow br-int "table=0,priority=150,tcp,nw_dst=10.0.0.1,tp_dst=25,actions=drop"
+
+    roamd_start hv1 "$T/db/db.sock" hv1 --straggler-timeout=3000
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "tp_dst=22"
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "output:5"
+    check hv_flows_contain hv1 "priority=150,tcp,nw_dst=10.0.0.1,tp_dst=25 actions=drop"
+    check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
+    check grep -q "left over from before a restart" "$T/hv1/roamd.log"
+    # hv1 did not take the VM back: hv2 is up and active.
+    check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
+}
