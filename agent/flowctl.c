@@ -325,20 +325,35 @@ flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
     return 0;
 }
 
-/* Takes ownership of 'flow', one of the flows of the current view, without
- * desiring it: unless it is (or becomes) desired, the next commit deletes
- * it.  roamd uses this to remove rules that a previous roamd process
- * installed and no longer knows about. */
-void
-flowctl_disown_from_view(struct flowctl *fc, const struct flowctl_flow *flow)
+/* If the switch's current view holds exactly 'flow' (ovs-ofctl syntax:
+ * same table, priority, match and actions), takes ownership of it without
+ * desiring it, so that the next commit deletes it, and returns true.
+ * roamd uses this to remove rules that a previous roamd process installed
+ * and no longer knows about. */
+bool
+flowctl_disown_flow(struct flowctl *fc, const char *flow)
 {
-    if (!entry_find(&fc->installed, flow->table_id, flow->priority,
-                    &flow->match)) {
-        entry_insert(&fc->installed, flow->table_id, flow->priority,
-                     &flow->match, flow->cookie, flow->ofpacts,
-                     flow->ofpacts_len);
-        fc->desired_gen++;
+    struct ofputil_flow_mod fm;
+    const struct flowctl_flow *v;
+    bool found = false;
+
+    if (parse_flow(flow, &fm, NULL)) {
+        return false;
     }
+    v = entry_find(&fc->view, fm.table_id, fm.priority, &fm.match);
+    if (v && ofpacts_equal(v->ofpacts, v->ofpacts_len,
+                           fm.ofpacts, fm.ofpacts_len)
+        && !entry_find(&fc->desired, v->table_id, v->priority, &v->match)
+        && !entry_find(&fc->installed, v->table_id, v->priority,
+                       &v->match)) {
+        entry_insert(&fc->installed, v->table_id, v->priority, &v->match,
+                     v->cookie, v->ofpacts, v->ofpacts_len);
+        fc->desired_gen++;
+        found = true;
+    }
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    return found;
 }
 
 void

@@ -69,7 +69,7 @@ void flowctl_wait(struct flowctl *);
 int flowctl_add_flow(struct flowctl *, const char *flow, char **errorp);
 int flowctl_remove_flow(struct flowctl *, const char *flow, char **errorp);
 void flowctl_clear(struct flowctl *);
-void flowctl_disown_from_view(struct flowctl *, const struct flowctl_flow *);
+bool flowctl_disown_flow(struct flowctl *, const char *flow);
 size_t flowctl_count(const struct flowctl *);
 
 uint64_t flowctl_desired_gen(const struct flowctl *);

@@ -312,46 +312,47 @@ iface_ofport(const struct ovsrec_interface *iface)
             ? u16_to_ofp(iface->ofport[0]) : OFPP_NONE);
 }
 
-/* Removes from 'fc''s switch (bridge 'bridge') the rules of VMs that other
- * hosts hold and this process does not track, but whose port is still
- * here: leftovers of a previous roamd process that was killed while such a
- * VM was leaving.  Only flows that name that port (in_port, output or
- * enqueue) count: a rule that only names another VM's address may well be
- * an operator's rule for traffic toward it, and stays. */
+/* Removes from 'fc''s switch (bridge 'bridge', uplink 'uplink') the rules
+ * of VMs that other hosts hold and this process does not track: leftovers
+ * of a previous roamd process killed while such a VM was leaving.  They
+ * are the VM's saved rules rendered for its port here (while the port
+ * exists) and its receive rules rendered for the uplink (the redirects);
+ * only exact matches go, so nothing an operator added is touched. */
 static void
 sweep_leftovers(struct follow *f, struct flowctl *fc, const char *bridge,
-                struct ovsdb_idl *roam_idl,
+                ofp_port_t uplink, struct ovsdb_idl *roam_idl,
                 const struct roamrec_host *chassis,
                 const struct shash *vifs)
 {
-    const struct hmap *view = flowctl_view(fc, NULL);
     const struct roamrec_vm *vm;
 
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
         const struct local_vif *lv = shash_find_data(vifs, vm->iface_id);
-        const struct flowctl_flow *ff;
-        struct rules_vm rv;
+        struct sset flows;
+        const char *flow;
+        size_t n = 0;
 
-        if (vm->host == chassis || fvm_find(f, vm->iface_id) || !lv
-            || strcmp(lv->bridge, bridge)) {
+        if (vm->host == chassis || fvm_find(f, vm->iface_id)) {
             continue;
         }
-        memset(&rv, 0, sizeof rv);
-        rv.port = iface_ofport(lv->iface);
-        HMAP_FOR_EACH (ff, node, view) {
-            struct match match;
-            enum rules_class c;
+        render_rules(vm, uplink, true, &flows);
+        if (lv && !strcmp(lv->bridge, bridge)) {
+            struct sset at_port;
 
-            minimatch_expand(&ff->match, &match);
-            c = rules_classify(&match, ff->ofpacts, ff->ofpacts_len, &rv,
-                               NULL);
-            if (c == RULES_SEND || c == RULES_RECEIVE) {
-                VLOG_INFO("VM %s: removing a rule left over from before a "
-                          "restart (table %"PRIu8", priority %"PRIu16")",
-                          vm->name, ff->table_id, ff->priority);
-                flowctl_disown_from_view(fc, ff);
+            render_rules(vm, iface_ofport(lv->iface), false, &at_port);
+            SSET_FOR_EACH (flow, &at_port) {
+                sset_add(&flows, flow);
             }
+            sset_destroy(&at_port);
         }
+        SSET_FOR_EACH (flow, &flows) {
+            n += flowctl_disown_flow(fc, flow);
+        }
+        if (n) {
+            VLOG_INFO("VM %s: removing %"PRIuSIZE" rules left over from "
+                      "before a restart", vm->name, n);
+        }
+        sset_destroy(&flows);
     }
 }
 
@@ -506,7 +507,12 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
 
         if (flowctl_view_seqno(fc) && swept != flowctl_view_seqno(fc)
             && flowctl_applied_gen(fc) == flowctl_desired_gen(fc)) {
-            sweep_leftovers(f, fc, fc_node->name, roam_idl, chassis, &vifs);
+            uintptr_t up = (uintptr_t) shash_find_data(&uplinks,
+                                                       fc_node->name);
+
+            sweep_leftovers(f, fc, fc_node->name,
+                            up ? u16_to_ofp(up) : OFPP_NONE, roam_idl,
+                            chassis, &vifs);
             shash_replace(&f->swept, fc_node->name,
                           (void *) (uintptr_t) flowctl_view_seqno(fc));
         }

@@ -185,7 +185,7 @@ test_restart_cleans_up_leftovers() {
     WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "output:5"
     check hv_flows_contain hv1 "priority=150,tcp,nw_dst=10.0.0.1,tp_dst=25 actions=drop"
     check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
-    check grep -q "left over from before a restart" "$T/hv1/roamd.log"
+    check grep -q "rules left over from before a restart" "$T/hv1/roamd.log"
     # hv1 did not take the VM back: hv2 is up and active.
     check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
 }

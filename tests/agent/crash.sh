@@ -1,0 +1,117 @@
+# Crash trials: a VM moves back and forth between hv1 and hv2 while roamd
+# is killed with SIGKILL, at the source or the destination, at each point
+# of the move, and restarted.  After every trial the VM's location is the
+# host that has its port, and its rule set is complete at exactly that
+# host: nothing lost, nothing duplicated.
+
+source "$ROAM_SRCDIR/tests/agent/helpers.bash"
+
+SEND="table=0,priority=200,in_port=%d,tcp,tp_dst=22,actions=drop"
+RECV="table=1,priority=100,ip,nw_dst=10.0.0.1,actions=output:%d"
+
+crash_setup() {
+    setup_dc
+    local hv
+    for hv in hv1 hv2; do
+        sim_add $hv
+        as $hv check ovs-vsctl add-br br-int -- set bridge br-int \
+            datapath-type=dummy fail-mode=secure \
+            -- add-port br-int uplink -- set interface uplink type=dummy \
+               ofport_request=100 external_ids:roam-uplink=true
+        roamd_start $hv "$T/db/db.sock" $hv --straggler-timeout=500
+    done
+}
+
+port_of() {
+    [ "$1" = hv1 ] && echo 5 || echo 8
+}
+
+plug() {
+    as "$1" check ovs-vsctl add-port br-int "vm-$1" -- set interface \
+        "vm-$1" type=dummy ofport_request="$(port_of "$1")" \
+        external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+}
+
+unplug() {
+    as "$1" check ovs-vsctl --if-exists del-port br-int "vm-$1"
+}
+
+restart_roamd() {
+    check kill -9 "$(cat "$T/$1/roamd.pid")"
+    roamd_start "$1" "$T/db/db.sock" "$1" --straggler-timeout=500
+}
+
+# rules_at HV: the VM's two rules as installed at HV, if they are.
+rules_at() {
+    as "$1" ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats \
+        | grep -E 'tp_dst=22|nw_dst=10.0.0.1' | sed 's/^ *//' | sort
+}
+
+expected_rules() {
+    local p
+    p=$(port_of "$1")
+    printf '%s\n' "priority=200,tcp,in_port=$p,tp_dst=22 actions=drop" \
+        "table=1, priority=100,ip,nw_dst=10.0.0.1 actions=output:$p" | sort
+}
+
+rules_active_at() {
+    [ "$(rules_at "$1")" = "$(expected_rules "$1")" ]
+}
+
+# Converged: the VM is at HV, running, with its rules exactly there.
+converged_at() {
+    local hv=$1 other
+    [ "$hv" = hv1 ] && other=hv2 || other=hv1
+    vm_field_is if-vm1 host "$hv" && vm_field_is if-vm1 state running \
+        && [ "$(rules_at "$hv")" = "$(expected_rules "$hv")" ] \
+        && [ -z "$(rules_at "$other")" ] && vm_rule_count_is if-vm1 2
+}
+
+test_kill_roamd_at_every_point_of_a_move() {
+    crash_setup
+    plug hv1
+    as hv1 check ovs-ofctl add-flow br-int "$(printf "$SEND" 5)"
+    as hv1 check ovs-ofctl add-flow br-int "$(printf "$RECV" 5)"
+    WAIT_TIMEOUT=15 wait_until converged_at hv1
+
+    # Points of a move at which to kill, each a condition to wait for.
+    local points=(plugged claimed active unplugged)
+    local trial=0 src=hv1 dst=hv2 point victim seq
+    for round in 1 2 3; do
+        for point in "${points[@]}"; do
+            for victim in src dst; do
+                [ $trial -lt 20 ] || break 3
+                trial=$((trial + 1))
+                seq=$(vm_field if-vm1 seq)
+                echo "trial $trial: $src -> $dst, kill the $victim's roamd when $point"
+                plug $dst
+                case $point in
+                    claimed|active|unplugged)
+                        WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host $dst ;;
+                esac
+                case $point in
+                    active|unplugged)
+                        WAIT_TIMEOUT=15 wait_until rules_active_at $dst ;;
+                esac
+                if [ $point = unplugged ]; then
+                    unplug $src
+                fi
+                if [ $victim = src ]; then
+                    restart_roamd $src
+                else
+                    restart_roamd $dst
+                fi
+                unplug $src
+                WAIT_TIMEOUT=30 wait_until converged_at $dst
+                [ "$(vm_field if-vm1 seq)" -gt "$seq" ] \
+                    || fail "trial $trial: sequence number did not advance"
+                local tmp=$src
+                src=$dst
+                dst=$tmp
+            done
+        done
+    done
+    check_eq 20 "$trial" "trials run"
+}
