@@ -202,11 +202,15 @@ roamdb_cluster_start() {
     done
 }
 
-# roamd_start SIM DB_SOCK [HOST [OPTION...]]: runs roamd for simulated
+# roamd_start SIM DB [HOST [OPTION...]]: runs roamd for simulated
 # hypervisor SIM (host name HOST, default SIM) against the roam database at
-# DB_SOCK.
+# DB: a socket path, or a remote such as a list of cluster members.
 roamd_start() {
     local sim=$1 db=$2 host=${3:-$1}
+    case $db in
+        *:*) ;;
+        *) db=unix:$db ;;
+    esac
     shift $(( $# < 3 ? $# : 3 ))
     # ROAM_WRAPPER, e.g. "valgrind --trace-children=yes --log-file=...",
     # runs roamd under a checker.
@@ -215,7 +219,7 @@ roamd_start() {
     as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
-        --unixctl="$T/$sim/roamd.ctl" --db=unix:"$db" \
+        --unixctl="$T/$sim/roamd.ctl" --db="$db" \
         --ovs-db=unix:"$T/$sim/db.sock" --host="$host" "$@"
 }
 

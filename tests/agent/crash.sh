@@ -115,3 +115,46 @@ test_kill_roamd_at_every_point_of_a_move() {
     done
     check_eq 20 "$trial" "trials run"
 }
+
+# The roam database is a 3-member Raft cluster and every client talks to
+# all members.  The leader is killed while the VM moves to hv2, and the
+# move completes; the VM then moves back on the two members left.
+test_cluster_member_killed_during_migration() {
+    roamdb_cluster_start 3
+    local all=unix:$T/s1/db.sock,unix:$T/s2/db.sock,unix:$T/s3/db.sock
+    export ROAM_DB=$all
+    check roamctl dc add dc1 1
+    check roamctl host add hv1 dc1 0 1
+    check roamctl host add hv2 dc1 0 2
+    local hv
+    for hv in hv1 hv2; do
+        sim_add $hv
+        as $hv check ovs-vsctl add-br br-int -- set bridge br-int \
+            datapath-type=dummy fail-mode=secure \
+            -- add-port br-int uplink -- set interface uplink type=dummy \
+               ofport_request=100 external_ids:roam-uplink=true
+        roamd_start $hv "$all" $hv --straggler-timeout=500
+    done
+    plug hv1
+    as hv1 check ovs-ofctl add-flow br-int "$(printf "$SEND" 5)"
+    as hv1 check ovs-ofctl add-flow br-int "$(printf "$RECV" 5)"
+    WAIT_TIMEOUT=30 wait_until converged_at hv1
+
+    local leader i
+    for i in 1 2 3; do
+        if ovs-appctl -t "$T/s$i/ovsdb-server.ctl" cluster/status roam \
+           | grep -q "Role: leader"; then
+            leader=$i
+        fi
+    done
+    [ -n "$leader" ] || fail "no leader"
+    plug hv2
+    check kill "$(cat "$T/s$leader/ovsdb-server.pid")"
+    unplug hv1
+    WAIT_TIMEOUT=60 wait_until converged_at hv2
+
+    plug hv1
+    unplug hv2
+    WAIT_TIMEOUT=60 wait_until converged_at hv1
+    check_eq 2 "$(vm_field if-vm1 seq)" "two moves"
+}
