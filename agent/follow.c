@@ -488,6 +488,10 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             v->seq = vm->seq;
             migration_advance(roam_idl, roam_txn, vm, vm->seq, "migrate-out",
                               -1);
+        } else if (!v && vm->host != chassis) {
+            /* Left with nothing of it installed here: complete its record
+             * if this host was the source. */
+            migration_complete_at_source(roam_idl, roam_txn, vm, chassis);
         } else if (v && v->state == FVM_HELD) {
             /* Unplugged or stopped while still ours: its rules stay
              * saved. */

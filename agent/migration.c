@@ -146,3 +146,21 @@ migration_phase_time(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
     }
     return -1;
 }
+
+/* For a VM that has left 'src' and for which 'src' has nothing left to
+ * redirect (its port went before it saw the claim, or it restarted),
+ * completes the Migration row of the VM's current location if 'src' is its
+ * source: stamps "migrate-out" and "complete". */
+void
+migration_complete_at_source(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                             const struct roamrec_vm *vm,
+                             const struct roamrec_host *src)
+{
+    const struct roamrec_migration *m = txn ? find(idl, vm, vm->seq) : NULL;
+
+    if (m && m->src == src && phase_rank(m->phase) >= 0
+        && phase_rank(m->phase) < phase_rank("migrate-out")) {
+        migration_advance(idl, txn, vm, vm->seq, "migrate-out", -1);
+        migration_advance(idl, txn, vm, vm->seq, "complete", -1);
+    }
+}

@@ -103,5 +103,8 @@ test_ping_survives_migration() {
         "$(vm_field if-vm1 host) $(vm_field if-vm1 seq) $(vm_field if-vm1 state)" \
         "location"
     WAIT_TIMEOUT=15 wait_until hv_flows_in hv2 "priority=100,tcp,nw_dst=10.0.0.1,tp_dst=23 actions=drop"
+    # The move is on record, completed by the source even though its port
+    # went away before it saw the claim.
+    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q ' complete '"
     WAIT_TIMEOUT=15 wait_until sh -c "! ovs-ofctl dump-flows unix:$T/hv1/br-int.mgmt | grep -q tp_dst=23"
 }
