@@ -203,6 +203,25 @@ set_held_seq(struct ovsdb_idl_txn *ovs_txn, const struct local_port *lp,
     }
 }
 
+/* Makes this host ('chassis') the VM's location, on 'lp''s port, with the
+ * next sequence number and a pseudo identity for this host, provided the
+ * row's host and seq are still what this replica saw: a claim that races
+ * another fails and is retried on the fresh row. */
+static void
+take_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *ovs_txn,
+        const struct roamrec_host *chassis, const struct local_port *lp,
+        const struct roamrec_vm *vm)
+{
+    roamrec_vm_verify_host(vm);
+    roamrec_vm_verify_seq(vm);
+    roamrec_vm_set_host(vm, chassis);
+    roamrec_vm_set_seq(vm, vm->seq + 1);
+    roamrec_vm_set_port(vm, lp->iface->name);
+    roamrec_vm_set_state(vm, "running");
+    assign_pseudo_id(roam_idl, chassis, vm);
+    set_held_seq(ovs_txn, lp, vm->seq + 1);
+}
+
 /* Brings the VM row of local port 'lp' in line with it. */
 static void
 sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
@@ -253,15 +272,8 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
             VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
                       vm->name, vm->host ? vm->host->name : "no host",
                       name, why);
-            roamrec_vm_verify_host(vm);
-            roamrec_vm_verify_seq(vm);
             migration_roll_back(roam_idl, txn, vm, vm->seq, why);
-            roamrec_vm_set_host(vm, chassis);
-            roamrec_vm_set_seq(vm, vm->seq + 1);
-            roamrec_vm_set_port(vm, name);
-            roamrec_vm_set_state(vm, "running");
-            assign_pseudo_id(roam_idl, chassis, vm);
-            set_held_seq(ovs_txn, lp, vm->seq + 1);
+            take_vm(roam_idl, ovs_txn, chassis, lp, vm);
             return;
         }
         if (lp->held_seq >= 0) {
@@ -280,15 +292,8 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
         VLOG_INFO("VM %s: claiming on port %s (was on %s, seq %"PRId64")",
                   vm->name, name, vm->host ? vm->host->name : "no host",
                   vm->seq);
-        roamrec_vm_verify_host(vm);
-        roamrec_vm_verify_seq(vm);
         migration_record_claim(txn, vm, chassis, vm->seq + 1);
-        roamrec_vm_set_host(vm, chassis);
-        roamrec_vm_set_seq(vm, vm->seq + 1);
-        roamrec_vm_set_port(vm, name);
-        roamrec_vm_set_state(vm, "running");
-        assign_pseudo_id(roam_idl, chassis, vm);
-        set_held_seq(ovs_txn, lp, vm->seq + 1);
+        take_vm(roam_idl, ovs_txn, chassis, lp, vm);
         return;
     }
 

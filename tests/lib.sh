@@ -230,6 +230,19 @@ roamd_ctl() {
     ovs-appctl -t "$T/$sim/roamd.ctl" "$@"
 }
 
+# cluster_leader N: prints which of members s1..sN leads the roam cluster.
+cluster_leader() {
+    local i
+    for i in $(seq "$1"); do
+        if ovs-appctl -t "$T/s$i/ovsdb-server.ctl" cluster/status roam \
+           | grep -q "Role: leader"; then
+            echo "$i"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # need_root_netns: skips the test (exit 77) unless it can make namespaces.
 need_root_netns() {
     if [ "$(id -u)" != 0 ] || ! ip netns add "roam-probe-$$" 2>/dev/null; then

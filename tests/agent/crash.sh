@@ -9,17 +9,21 @@ source "$ROAM_SRCDIR/tests/agent/helpers.bash"
 SEND="table=0,priority=200,in_port=%d,tcp,tp_dst=22,actions=drop"
 RECV="table=1,priority=100,ip,nw_dst=10.0.0.1,actions=output:%d"
 
+# crash_hv HV DB: a hypervisor with an uplink and a roamd on roam database
+# DB (a socket or a remote).
+crash_hv() {
+    sim_add "$1"
+    as "$1" check ovs-vsctl add-br br-int -- set bridge br-int \
+        datapath-type=dummy fail-mode=secure \
+        -- add-port br-int uplink -- set interface uplink type=dummy \
+           ofport_request=100 external_ids:roam-uplink=true
+    roamd_start "$1" "$2" "$1" --straggler-timeout=500
+}
+
 crash_setup() {
     setup_dc
-    local hv
-    for hv in hv1 hv2; do
-        sim_add $hv
-        as $hv check ovs-vsctl add-br br-int -- set bridge br-int \
-            datapath-type=dummy fail-mode=secure \
-            -- add-port br-int uplink -- set interface uplink type=dummy \
-               ofport_request=100 external_ids:roam-uplink=true
-        roamd_start $hv "$T/db/db.sock" $hv --straggler-timeout=500
-    done
+    crash_hv hv1 "$T/db/db.sock"
+    crash_hv hv2 "$T/db/db.sock"
 }
 
 port_of() {
@@ -126,28 +130,15 @@ test_cluster_member_killed_during_migration() {
     check roamctl dc add dc1 1
     check roamctl host add hv1 dc1 0 1
     check roamctl host add hv2 dc1 0 2
-    local hv
-    for hv in hv1 hv2; do
-        sim_add $hv
-        as $hv check ovs-vsctl add-br br-int -- set bridge br-int \
-            datapath-type=dummy fail-mode=secure \
-            -- add-port br-int uplink -- set interface uplink type=dummy \
-               ofport_request=100 external_ids:roam-uplink=true
-        roamd_start $hv "$all" $hv --straggler-timeout=500
-    done
+    crash_hv hv1 "$all"
+    crash_hv hv2 "$all"
     plug hv1
     as hv1 check ovs-ofctl add-flow br-int "$(printf "$SEND" 5)"
     as hv1 check ovs-ofctl add-flow br-int "$(printf "$RECV" 5)"
     WAIT_TIMEOUT=30 wait_until converged_at hv1
 
-    local leader i
-    for i in 1 2 3; do
-        if ovs-appctl -t "$T/s$i/ovsdb-server.ctl" cluster/status roam \
-           | grep -q "Role: leader"; then
-            leader=$i
-        fi
-    done
-    [ -n "$leader" ] || fail "no leader"
+    local leader
+    leader=$(cluster_leader 3) || fail "no leader"
     plug hv2
     check kill "$(cat "$T/s$leader/ovsdb-server.pid")"
     unplug hv1

@@ -151,13 +151,7 @@ test_raft_cluster() {
     done
     # Kill the leader; the other two still form a majority.
     local leader
-    for i in 1 2 3; do
-        if ovs-appctl -t "$T/s$i/ovsdb-server.ctl" cluster/status roam \
-           | grep -q "Role: leader"; then
-            leader=$i
-        fi
-    done
-    [ -n "$leader" ] || fail "no leader"
+    leader=$(cluster_leader 3) || fail "no leader"
     kill "$(cat "$T/s$leader/ovsdb-server.pid")"
     # During the election an attempt may time out, and then still commit.
     WAIT_TIMEOUT=30 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \

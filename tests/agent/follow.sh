@@ -22,6 +22,15 @@ hv_setup() {
         external_ids:roam-applied-gen
 }
 
+# plug_vm1 HV PORT OFPORT: VM 1's port, as libvirt plugs it, on HV.
+plug_vm1() {
+    as "$1" check ovs-vsctl add-port br-int "$2" -- set interface "$2" \
+        type=dummy ofport_request="$3" external_ids:iface-id=if-vm1 \
+        external_ids:attached-mac=52:54:00:00:00:01 \
+        external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
+        external_ids:roam-ip=10.0.0.1
+}
+
 hv_flows() {
     as "$1" ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats \
         | sed 's/^ *//; s/reset_counts //' | sort
@@ -40,11 +49,7 @@ test_rules_follow_the_vm() {
     setup_dc
     hv_setup hv1
     hv_setup hv2
-    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
-        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
-        external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv1 vnet0 5
     # The operator's hand-added rules, in any table with any cookie.
     as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
@@ -59,11 +64,7 @@ test_rules_follow_the_vm() {
 
     # libvirt plugs the destination port on hv2 (another OpenFlow port
     # number): hv2 claims the VM and installs its rules for port 8.
-    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
-        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
-        external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv2 vnet3 8
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=100,ip,nw_dst=10.0.0.1 actions=output:8"
     check hv_flows_lack hv2 "in_port=7"
@@ -105,10 +106,7 @@ print(r["vm"], r["src"], r["dst"], r["seq"], r["phase"], r["rules_moved"],
 test_unclassified_rule_reported() {
     setup_dc
     hv_setup hv1
-    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
-        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv1 vnet0 5
     as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
     as hv1 check ovs-ofctl add-flow br-int "table=0,priority=50,in_port=5,actions=output:5"
     WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 1
@@ -125,18 +123,12 @@ test_rollback_when_destination_dies() {
     setup_dc
     hv_setup hv1
     hv_setup hv2
-    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
-        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv1 vnet0 5
     as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
     WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
 
-    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
-        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv2 vnet3 8
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "tp_dst=22"
     check kill -9 "$(cat "$T/hv2/roamd.pid")"
@@ -161,20 +153,14 @@ test_restart_cleans_up_leftovers() {
     setup_dc
     hv_setup hv1
     hv_setup hv2
-    as hv1 check ovs-vsctl add-port br-int vnet0 -- set interface vnet0 \
-        type=dummy ofport_request=5 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv1 vnet0 5
     as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$OTHER_RULE"
     WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
 
     check kill -9 "$(cat "$T/hv1/roamd.pid")"
-    as hv2 check ovs-vsctl add-port br-int vnet3 -- set interface vnet3 \
-        type=dummy ofport_request=8 external_ids:iface-id=if-vm1 \
-        external_ids:attached-mac=52:54:00:00:00:01 \
-        external_ids:vm-id=vm-uuid-1 external_ids:roam-ip=10.0.0.1
+    plug_vm1 hv2 vnet3 8
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
     # An operator's rule on hv1 toward the VM's address, no port in it.
