@@ -79,6 +79,9 @@ usage(void)
            "  --unixctl=SOCKET   control socket (default: %s/roamd.PID.ctl)\n"
            "  --straggler-timeout=MS  how long a departed VM's receive rules\n"
            "                     point at the uplink (default 10000)\n"
+           "  --activate-timeout=MS   how long a destination may take to\n"
+           "                     activate a VM before the source takes it\n"
+           "                     back (default 10000)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -96,6 +99,7 @@ main(int argc, char *argv[])
         OPT_HOST,
         OPT_UNIXCTL,
         OPT_STRAGGLER,
+        OPT_ACTIVATE,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -105,6 +109,7 @@ main(int argc, char *argv[])
         {"host", required_argument, NULL, OPT_HOST},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
         {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
+        {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -148,6 +153,15 @@ main(int argc, char *argv[])
                 ovs_fatal(0, "--straggler-timeout takes milliseconds");
             }
             break;
+        case OPT_ACTIVATE: {
+            long long int ms;
+
+            if (!str_to_llong(optarg, 10, &ms) || ms <= 0) {
+                ovs_fatal(0, "--activate-timeout takes milliseconds");
+            }
+            vif_set_activate_timeout(ms);
+            break;
+        }
         case 'h':
             usage();
             exit(EXIT_SUCCESS);

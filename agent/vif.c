@@ -41,7 +41,15 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 /* A destination that has not activated a VM this long after claiming it
  * gets the VM taken back by the source, if the VM's port is still there. */
-#define ACTIVATE_TIMEOUT_MS 10000
+static long long int activate_timeout_ms = 10000;
+
+/* Sets how long a destination may take to activate a VM it claimed before
+ * the source, still holding the VM's port, takes the VM back. */
+void
+vif_set_activate_timeout(long long int ms)
+{
+    activate_timeout_ms = ms;
+}
 
 /* Registers the Open_vSwitch columns vif reads, and only those. */
 void
@@ -264,7 +272,7 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
             } else if (prepared >= 0
                        && migration_phase_time(roam_idl, vm, vm->seq,
                                                "activate") < 0
-                       && now - prepared > ACTIVATE_TIMEOUT_MS) {
+                       && now - prepared > activate_timeout_ms) {
                 why = "the destination did not activate the VM in time";
             }
         }

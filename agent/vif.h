@@ -45,6 +45,7 @@ struct link_monitor;
 struct roamrec_host;
 
 void vif_register_ovs_idl(struct ovsdb_idl *ovs_idl);
+void vif_set_activate_timeout(long long int ms);
 void vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
              struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
              const struct roamrec_host *chassis,

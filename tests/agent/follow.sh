@@ -16,7 +16,8 @@ hv_setup() {
         datapath-type=dummy fail-mode=secure \
         -- add-port br-int uplink -- set interface uplink type=dummy \
            ofport_request=100 external_ids:roam-uplink=true
-    roamd_start "$hv" "$T/db/db.sock" "$hv" --straggler-timeout=3000
+    roamd_start "$hv" "$T/db/db.sock" "$hv" --straggler-timeout=3000 \
+        --activate-timeout=15000
     # roamd is connected to the bridge once it publishes a generation.
     WAIT_TIMEOUT=10 wait_until as "$hv" ovs-vsctl get bridge br-int \
         external_ids:roam-applied-gen
