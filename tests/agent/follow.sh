@@ -46,18 +46,22 @@ hv_flows_lack() {
 }
 
 
-test_rules_follow_the_vm() {
+# vm1_on_hv1_with_rules: hv1 and hv2 up, VM 1 on hv1 with the operator's
+# hand-added rules, in any table with any cookie, saved by roamd.
+vm1_on_hv1_with_rules() {
     setup_dc
     hv_setup hv1
     hv_setup hv2
     plug_vm1 hv1 vnet0 5
-    # The operator's hand-added rules, in any table with any cookie.
     as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
     as hv1 check ovs-ofctl add-flow br-int "$OTHER_RULE"
-
-    # Saved in logical form (write-ahead of any move).
     WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+}
+
+test_rules_follow_the_vm() {
+    # Saved in logical form (write-ahead of any move).
+    vm1_on_hv1_with_rules
     local out
     out=$(roamctl vm show if-vm1)
     check_contains "$out" "send      0     200      0      in_port=\$vm_port,tcp,tp_dst=22 drop"
@@ -121,13 +125,7 @@ test_unclassified_rule_reported() {
 # source: hv1 takes it back with the next sequence number, marks the
 # migration rolled back, and restores the VM's rules for its port there.
 test_rollback_when_destination_dies() {
-    setup_dc
-    hv_setup hv1
-    hv_setup hv2
-    plug_vm1 hv1 vnet0 5
-    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
-    as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
-    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+    vm1_on_hv1_with_rules
 
     plug_vm1 hv2 vnet3 8
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
@@ -151,14 +149,7 @@ test_rollback_when_destination_dies() {
 # port are removed; a rule that only names the VM's address stays, since
 # it may be an operator's rule for traffic toward the VM.
 test_restart_cleans_up_leftovers() {
-    setup_dc
-    hv_setup hv1
-    hv_setup hv2
-    plug_vm1 hv1 vnet0 5
-    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
-    as hv1 check ovs-ofctl add-flow br-int "$RECV_RULE"
-    as hv1 check ovs-ofctl add-flow br-int "$OTHER_RULE"
-    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 2
+    vm1_on_hv1_with_rules
 
     check kill -9 "$(cat "$T/hv1/roamd.pid")"
     plug_vm1 hv2 vnet3 8
