@@ -49,6 +49,8 @@ agent_libroamagent_la_SOURCES = \
 	agent/flowctl.h \
 	agent/follow.c \
 	agent/follow.h \
+	agent/gate.c \
+	agent/gate.h \
 	agent/keys.h \
 	agent/link-monitor.h \
 	agent/migration.c \

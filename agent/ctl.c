@@ -26,10 +26,15 @@
 #include "agent/roam-idl.h"
 #include "agent/roamdb.h"
 #include "openvswitch/vlog.h"
+#include "daemon.h"
+#include "dirs.h"
+#include "jsonrpc.h"
+#include "openvswitch/poll-loop.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
 #include "pseudo-id.h"
 #include "timeval.h"
+#include "unixctl.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ctl);
@@ -42,6 +47,7 @@ ctl_context_init(struct ctl_context *ctx, struct roamdb *db,
     ctx->deadline = deadline;
     ctx->now = time_wall_msec();
     ctx->n_tables = 0;
+    ctx->progress = NULL;
     ds_init(&ctx->error);
 }
 
@@ -146,7 +152,9 @@ parse_uint(const char *s, long long int max, long long int *value)
 }
 
 /* Splits 'argc'/'argv' into positional arguments, kept in place (their
- * count returned), and "--key=value" options, looked up by opt_value(). */
+ * count returned), and options, looked up by opt_value().  In 'allowed', a
+ * name ending in '=' takes a value ("--name=value" or "--name value");
+ * any other name is a flag ("--name", whose value is ""). */
 struct options {
     const char *names[4];
     const char *values[4];
@@ -163,24 +171,42 @@ split_options(struct ctl_context *ctx, int argc, char *argv[],
     memset(opts, 0, sizeof *opts);
     *n_args = 0;
     for (i = 0; i < argc; i++) {
-        if (!strncmp(argv[i], "--", 2)) {
-            char *eq = strchr(argv[i], '=');
-            size_t j;
+        const char *name = argv[i] + 2;
+        const char *eq = strchr(argv[i], '=');
+        size_t len = eq ? eq - name : strlen(name);
+        const char *value = eq ? eq + 1 : NULL;
+        size_t j;
 
-            for (j = 0; allowed[j]; j++) {
-                if (eq && !strncmp(argv[i] + 2, allowed[j], eq - argv[i] - 2)
-                    && strlen(allowed[j]) == eq - argv[i] - 2) {
-                    break;
-                }
-            }
-            if (!allowed[j] || opts->n >= ARRAY_SIZE(opts->names)) {
-                return fail(ctx, CTL_USAGE, "unknown option %s", argv[i]);
-            }
-            opts->names[opts->n] = allowed[j];
-            opts->values[opts->n++] = eq + 1;
-        } else {
+        if (strncmp(argv[i], "--", 2)) {
             argv[(*n_args)++] = argv[i];
+            continue;
         }
+        for (j = 0; allowed[j]; j++) {
+            size_t alen = strcspn(allowed[j], "=");
+
+            if (alen == len && !strncmp(name, allowed[j], len)) {
+                break;
+            }
+        }
+        if (!allowed[j] || opts->n >= ARRAY_SIZE(opts->names)) {
+            return fail(ctx, CTL_USAGE, "unknown option %s", argv[i]);
+        }
+        if (strchr(allowed[j], '=')) {
+            if (!value) {
+                if (i + 1 >= argc) {
+                    return fail(ctx, CTL_USAGE, "option %s needs a value",
+                                argv[i]);
+                }
+                value = argv[++i];
+            }
+        } else if (value) {
+            return fail(ctx, CTL_USAGE, "option --%s takes no value",
+                        allowed[j]);
+        } else {
+            value = "";
+        }
+        opts->names[opts->n] = allowed[j];
+        opts->values[opts->n++] = value;
     }
     return CTL_OK;
 }
@@ -191,7 +217,9 @@ opt_value(const struct options *opts, const char *name)
     size_t i;
 
     for (i = 0; i < opts->n; i++) {
-        if (!strcmp(opts->names[i], name)) {
+        if (!strncmp(opts->names[i], name, strlen(name))
+            && (opts->names[i][strlen(name)] == '\0'
+                || opts->names[i][strlen(name)] == '=')) {
             return opts->values[i];
         }
     }
@@ -270,7 +298,7 @@ commit(struct ctl_context *ctx, struct ovsdb_idl_txn *txn)
 static enum ctl_status
 cmd_dc_add(struct ctl_context *ctx, int argc, char *argv[])
 {
-    static const char *const allowed[] = { "layout", NULL };
+    static const char *const allowed[] = { "layout=", NULL };
     struct ovsdb_idl *idl = roamdb_idl(ctx->db);
     struct pseudo_id_layout layout;
     const struct roamrec_datacenter *dc;
@@ -351,7 +379,7 @@ cmd_dc_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
 static enum ctl_status
 cmd_host_add(struct ctl_context *ctx, int argc, char *argv[])
 {
-    static const char *const allowed[] = { "uplink-ip", "role", NULL };
+    static const char *const allowed[] = { "uplink-ip=", "role=", NULL };
     struct ovsdb_idl *idl = roamdb_idl(ctx->db);
     const struct roamrec_datacenter *dc;
     const struct roamrec_host *host;
@@ -601,6 +629,7 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
     table_add_column(t, "activate_ms");
     table_add_column(t, "migrate_out_ms");
     table_add_column(t, "complete_ms");
+    table_add_column(t, "packets_buffered");
     table_add_column(t, "error");
     ROAMREC_MIGRATION_FOR_EACH (m, roamdb_idl(ctx->db)) {
         table_add_row(t);
@@ -613,8 +642,328 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
         add_duration(t, m, "prepare", "activate");
         add_duration(t, m, "prepare", "migrate-out");
         add_duration(t, m, "prepare", "complete");
+        add_cellf(t, "%"PRId64, m->packets_buffered);
         add_cell(t, m->error);
     }
+    return CTL_OK;
+}
+
+static const struct roamrec_host *
+find_host(struct ovsdb_idl *idl, const char *name)
+{
+    const struct roamrec_host *host;
+
+    ROAMREC_HOST_FOR_EACH (host, idl) {
+        if (!strcmp(host->name, name)) {
+            return host;
+        }
+    }
+    return NULL;
+}
+
+static bool
+phase_is_final(const char *phase)
+{
+    return (!strcmp(phase, "complete") || !strcmp(phase, "rolled-back")
+            || !strcmp(phase, "aborted"));
+}
+
+/* The migration of 'vm' under way, if any. */
+static const struct roamrec_migration *
+pending_migration(struct ovsdb_idl *idl, const struct roamrec_vm *vm)
+{
+    const struct roamrec_migration *m;
+
+    ROAMREC_MIGRATION_FOR_EACH (m, idl) {
+        if (m->vm == vm && !phase_is_final(m->phase)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* The order in which a migration's phases are reported. */
+static const char *const report_phases[] = {
+    "prepare", "pause", "activate", "migrate-out", "complete", "rolled-back",
+};
+
+/* Adds to 'ctx' the report of migration 'm': its phases, when each was
+ * reached and how long after "prepare", then a summary. */
+static void
+migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
+{
+    int64_t prepare = stamp(m, "prepare"), last = prepare;
+    struct table *t = add_table(ctx);
+    size_t i;
+
+    table_add_column(t, "phase");
+    table_add_column(t, "ms_after_prepare");
+    table_add_column(t, "ms_in_phase_before");
+    for (i = 0; i < ARRAY_SIZE(report_phases); i++) {
+        int64_t at = stamp(m, report_phases[i]);
+
+        if (at < 0) {
+            continue;
+        }
+        table_add_row(t);
+        add_cell(t, report_phases[i]);
+        add_cellf(t, "%"PRId64, at - prepare);
+        add_cellf(t, "%"PRId64, at - last);
+        last = at;
+    }
+
+    t = add_table(ctx);
+    table_add_column(t, "vm");
+    table_add_column(t, "src");
+    table_add_column(t, "dst");
+    table_add_column(t, "seq");
+    table_add_column(t, "result");
+    table_add_column(t, "total_ms");
+    table_add_column(t, "rules_moved");
+    table_add_column(t, "packets_buffered");
+    table_add_column(t, "error");
+    table_add_row(t);
+    add_cell(t, m->vm_name);
+    add_cell(t, m->src ? m->src->name : NULL);
+    add_cell(t, m->dst ? m->dst->name : NULL);
+    add_cellf(t, "%"PRId64, m->seq);
+    add_cell(t, m->phase);
+    add_cellf(t, "%"PRId64, last - prepare);
+    add_cellf(t, "%"PRId64, m->rules_moved);
+    add_cellf(t, "%"PRId64, m->packets_buffered);
+    add_cell(t, m->error);
+}
+
+/* Checks that 'vm_name' may move to 'host_name' now, and, if so, records
+ * the move, phase "prepare", through a transaction: the migrate-in message
+ * (S1.4) that the destination's roamd acts on.  Stores the new row's uuid
+ * in '*uuid'. */
+static enum ctl_status
+migrate_in(struct ctl_context *ctx, const char *vm_name,
+           const char *host_name, const char *port, struct uuid *uuid)
+{
+    struct ovsdb_idl *idl = roamdb_idl(ctx->db);
+    const struct roamrec_migration *m;
+    const struct roamrec_host *dst;
+    const struct roamrec_vm *vm;
+    struct ovsdb_idl_txn *txn;
+    const char *key = "prepare";
+    int64_t now = ctx->now;
+    enum ctl_status status;
+
+    vm = find_vm(idl, vm_name);
+    if (!vm) {
+        return fail(ctx, CTL_NOT_FOUND, "no VM %s", vm_name);
+    }
+    dst = find_host(idl, host_name);
+    if (!dst) {
+        return fail(ctx, CTL_NOT_FOUND, "no host %s", host_name);
+    }
+    if (vm->host == dst) {
+        return fail(ctx, CTL_CONFLICT, "VM %s already runs on %s", vm->name,
+                    dst->name);
+    }
+    if (!host_is_up(ctx, dst)) {
+        return fail(ctx, CTL_UNAVAILABLE, "host %s is down", dst->name);
+    }
+    if (!vm->host || strcmp(vm->state, "running")) {
+        return fail(ctx, CTL_CONFLICT, "VM %s is not running anywhere; "
+                    "start it on %s instead", vm->name, dst->name);
+    }
+    if (!host_is_up(ctx, vm->host)) {
+        return fail(ctx, CTL_UNAVAILABLE, "VM %s's host %s is down",
+                    vm->name, vm->host->name);
+    }
+    m = pending_migration(idl, vm);
+    if (m) {
+        return fail(ctx, CTL_CONFLICT, "VM %s is already migrating to %s "
+                    "(phase %s)", vm->name, m->dst ? m->dst->name : "?",
+                    m->phase);
+    }
+
+    txn = ovsdb_idl_txn_create(idl);
+    ovsdb_idl_txn_add_comment(txn, "roamctl: migrate %s to %s", vm->name,
+                              dst->name);
+    roamrec_vm_verify_host(vm);
+    roamrec_vm_verify_seq(vm);
+    m = roamrec_migration_insert(txn);
+    roamrec_migration_set_vm(m, vm);
+    roamrec_migration_set_vm_name(m, vm->name);
+    roamrec_migration_set_src(m, vm->host);
+    roamrec_migration_set_dst(m, dst);
+    roamrec_migration_set_phase(m, "prepare");
+    roamrec_migration_set_seq(m, vm->seq + 1);
+    roamrec_migration_set_timestamps(m, &key, &now, 1);
+    roamrec_migration_update_external_ids_setkey(m, "requested-by",
+                                                 "roamctl");
+    if (port) {
+        roamrec_migration_update_external_ids_setkey(m, "port", port);
+    }
+    status = commit(ctx, txn);
+    if (status == CTL_OK) {
+        const struct uuid *u = ovsdb_idl_txn_get_insert_uuid(
+            txn, &m->header_.uuid);
+
+        *uuid = u ? *u : m->header_.uuid;
+    }
+    ovsdb_idl_txn_destroy(txn);
+    return status;
+}
+
+static void
+print_progress(struct ctl_context *ctx, const struct roamrec_migration *m,
+               size_t *n_reported)
+{
+    int64_t prepare = stamp(m, "prepare");
+    size_t i, n = 0;
+
+    for (i = 0; i < ARRAY_SIZE(report_phases); i++) {
+        int64_t at = stamp(m, report_phases[i]);
+
+        if (at >= 0 && ++n > *n_reported) {
+            if (ctx->progress) {
+                fprintf(ctx->progress, "%-12s +%"PRId64" ms\n",
+                        report_phases[i], at - prepare);
+                fflush(ctx->progress);
+            }
+            *n_reported = n;
+        }
+    }
+}
+
+/* migrate VM --to=HOST [--port=PORT] [--no-wait] [--wait=SECS]: moves the
+ * VM's network to HOST, where the hypervisor moves the VM itself.  Blocks
+ * until the move completes or rolls back, printing each phase as it is
+ * reached, then a report. */
+static enum ctl_status
+cmd_migrate(struct ctl_context *ctx, int argc, char *argv[])
+{
+    static const char *const allowed[] = {
+        "to=", "port=", "no-wait", "wait=", NULL
+    };
+    const struct roamrec_migration *m;
+    long long int wait_s = 120, deadline;
+    size_t n_reported = 0;
+    struct options opts;
+    const char *to;
+    enum ctl_status status;
+    struct uuid uuid;
+    int n;
+
+    status = split_options(ctx, argc, argv, allowed, &opts, &n);
+    if (status) {
+        return status;
+    }
+    to = opt_value(&opts, "to");
+    if (n != 1 || !to) {
+        return fail(ctx, CTL_USAGE, "usage: migrate VM --to HOST "
+                    "[--port PORT] [--no-wait] [--wait SECS]");
+    }
+    if (opt_value(&opts, "wait")
+        && !parse_uint(opt_value(&opts, "wait"), 86400, &wait_s)) {
+        return fail(ctx, CTL_USAGE, "--wait takes a number of seconds");
+    }
+    status = migrate_in(ctx, argv[0], to, opt_value(&opts, "port"), &uuid);
+    if (status) {
+        return status;
+    }
+
+    deadline = time_msec() + wait_s * 1000;
+    for (;;) {
+        roamdb_run(ctx->db);
+        m = roamrec_migration_get_for_uuid(roamdb_idl(ctx->db), &uuid);
+        if (m) {
+            if (opt_value(&opts, "no-wait")) {
+                break;
+            }
+            print_progress(ctx, m, &n_reported);
+            if (phase_is_final(m->phase)) {
+                break;
+            }
+        }
+        if (time_msec() >= deadline) {
+            return fail(ctx, CTL_FAILED, "timed out after %lld s; the "
+                        "migration is in phase %s", wait_s,
+                        m ? m->phase : "unknown");
+        }
+        roamdb_wait(ctx->db);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+    migration_report(ctx, m);
+    if (!strcmp(m->phase, "rolled-back")) {
+        return fail(ctx, CTL_FAILED, "migration of %s rolled back: %s",
+                    m->vm_name, m->error ? m->error : "unknown reason");
+    }
+    return CTL_OK;
+}
+
+/* migrate-in VM HOST [--port=PORT]: the S1.4 message alone. */
+static enum ctl_status
+cmd_migrate_in(struct ctl_context *ctx, int argc, char *argv[])
+{
+    static const char *const allowed[] = { "port=", NULL };
+    const struct roamrec_migration *m;
+    struct options opts;
+    enum ctl_status status;
+    struct uuid uuid;
+    int n;
+
+    status = split_options(ctx, argc, argv, allowed, &opts, &n);
+    if (status) {
+        return status;
+    }
+    if (n != 2) {
+        return fail(ctx, CTL_USAGE, "usage: migrate-in VM HOST "
+                    "[--port PORT]");
+    }
+    status = migrate_in(ctx, argv[0], argv[1], opt_value(&opts, "port"),
+                        &uuid);
+    if (status) {
+        return status;
+    }
+    m = roamrec_migration_get_for_uuid(roamdb_idl(ctx->db), &uuid);
+    if (m) {
+        migration_report(ctx, m);
+    }
+    return CTL_OK;
+}
+
+/* migrate-out VM: the S1.1 message, telling the VM's source that the VM is
+ * leaving for the destination of its pending migration (the pause notice,
+ * through the database). */
+static enum ctl_status
+cmd_migrate_out(struct ctl_context *ctx, int argc, char *argv[])
+{
+    struct ovsdb_idl *idl = roamdb_idl(ctx->db);
+    const struct roamrec_migration *m;
+    const struct roamrec_vm *vm;
+    struct ovsdb_idl_txn *txn;
+    enum ctl_status status;
+
+    if (argc != 1) {
+        return fail(ctx, CTL_USAGE, "usage: migrate-out VM");
+    }
+    vm = find_vm(idl, argv[0]);
+    if (!vm) {
+        return fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
+    }
+    m = pending_migration(idl, vm);
+    if (!m || m->seq != vm->seq + 1 || strcmp(m->phase, "prepare")) {
+        return fail(ctx, CTL_CONFLICT, "VM %s has no migration waiting to "
+                    "leave its host (run migrate-in first)", vm->name);
+    }
+    if (stamp(m, "pause") < 0) {
+        txn = ovsdb_idl_txn_create(idl);
+        roamrec_migration_verify_phase(m);
+        roamrec_migration_update_timestamps_setkey(m, "pause", ctx->now);
+        status = commit(ctx, txn);
+        ovsdb_idl_txn_destroy(txn);
+        if (status) {
+            return status;
+        }
+    }
+    migration_report(ctx, m);
     return CTL_OK;
 }
 
@@ -677,6 +1026,10 @@ static const struct ctl_command commands[] = {
     { "vm", "show", cmd_vm_show, "VM" },
     { "rules", NULL, cmd_rules, "VM" },
     { "migration", "list", cmd_migration_list, "" },
+    { "migrate", NULL, cmd_migrate,
+      "VM --to HOST [--port PORT] [--no-wait] [--wait SECS]" },
+    { "migrate-in", NULL, cmd_migrate_in, "VM HOST [--port PORT]" },
+    { "migrate-out", NULL, cmd_migrate_out, "VM" },
 };
 
 void
@@ -689,6 +1042,7 @@ ctl_usage_commands(void)
                commands[i].verb ? " " : "",
                commands[i].verb ? commands[i].verb : "", commands[i].usage);
     }
+    printf("  vm paused VM  (to the local roamd: see --target)\n");
 }
 
 /* Runs the command in 'argv' (noun, verb, arguments) against the database,
@@ -734,4 +1088,96 @@ ctl_execute(struct ctl_context *ctx, int argc, char *argv[])
     }
     return fail(ctx, CTL_USAGE, "unknown command \"%s %s\" (try --help)",
                 argv[0], argv[1]);
+}
+
+/* Connects to roamd's control socket 'target': a socket path, or a program
+ * name whose pidfile in the Open vSwitch run directory names it, as for
+ * ovs-appctl.  Returns 0 or a positive errno, with the reason in
+ * 'ctx->error'. */
+static int
+connect_roamd(struct ctl_context *ctx, const char *target,
+              struct jsonrpc **client)
+{
+    char *socket_name;
+    int error;
+
+    if (target[0] != '/') {
+        char *pidfile = xasprintf("%s/%s.pid", ovs_rundir(), target);
+        pid_t pid = read_pidfile(pidfile);
+
+        if (pid < 0) {
+            fail(ctx, CTL_UNAVAILABLE, "cannot read pidfile %s (%s): is "
+                 "roamd running?", pidfile, ovs_strerror(-pid));
+            free(pidfile);
+            return -pid;
+        }
+        free(pidfile);
+        socket_name = xasprintf("%s/%s.%ld.ctl", ovs_rundir(), target,
+                                (long int) pid);
+    } else {
+        socket_name = xstrdup(target);
+    }
+    error = unixctl_client_create(socket_name, client);
+    if (error) {
+        fail(ctx, CTL_UNAVAILABLE, "cannot connect to roamd at %s (%s)",
+             socket_name, ovs_strerror(error));
+    }
+    free(socket_name);
+    return error;
+}
+
+/* vm paused VM: the pause notice, sent to the local roamd ('target') from,
+ * for example, a libvirt hook, the moment VM pauses at the end of a live
+ * migration.  Returns once the switch redirects the VM's traffic toward its
+ * destination, so that nothing sent during the pause is lost. */
+enum ctl_status
+ctl_vm_paused(struct ctl_context *ctx, const char *target, int argc,
+              char *argv[])
+{
+    struct jsonrpc *client;
+    enum ctl_status status = CTL_OK;
+
+    if (argc != 1) {
+        return fail(ctx, CTL_USAGE, "usage: vm paused VM");
+    }
+    if (connect_roamd(ctx, target, &client)) {
+        return CTL_UNAVAILABLE;
+    }
+    for (;;) {
+        char *cmd_argv[] = { argv[0] };
+        char *result = NULL, *err = NULL;
+        int error;
+
+        error = unixctl_client_transact(client, "vm/paused", 1, cmd_argv,
+                                        &result, &err);
+        if (error) {
+            status = fail(ctx, CTL_UNAVAILABLE, "roamd: %s",
+                          ovs_strerror(error));
+        } else if (err) {
+            status = fail(ctx, strstr(err, "does not hold")
+                          ? CTL_NOT_FOUND : CTL_CONFLICT,
+                          "roamd: %s", err);
+        } else if (!strcmp(result, "applied")) {
+            struct table *t = add_table(ctx);
+
+            table_add_column(t, "vm");
+            table_add_column(t, "state");
+            table_add_row(t);
+            add_cell(t, argv[0]);
+            add_cell(t, "redirecting");
+        } else if (time_msec() >= ctx->deadline) {
+            status = fail(ctx, CTL_UNAVAILABLE, "timed out waiting for the "
+                          "switch to redirect %s", argv[0]);
+        } else {
+            free(result);
+            poll_timer_wait(1);
+            poll_block();
+            continue;
+        }
+        free(result);
+        free(err);
+        break;
+    }
+    jsonrpc_close(client);
+    return status;
 }

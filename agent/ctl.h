@@ -25,6 +25,8 @@
  * return a ctl_status; roamctl exits with it, so every kind of failure has
  * its own exit code, documented in roamctl(8). */
 
+#include <stdio.h>
+
 #include "openvswitch/dynamic-string.h"
 #include "table.h"
 
@@ -46,6 +48,8 @@ struct ctl_context {
     struct table tables[2];     /* Results: one or two tables. */
     size_t n_tables;
     struct ds error;            /* Why a command failed. */
+    FILE *progress;             /* Where long commands report progress, or
+                                 * NULL. */
 };
 
 void ctl_context_init(struct ctl_context *, struct roamdb *,
@@ -53,6 +57,8 @@ void ctl_context_init(struct ctl_context *, struct roamdb *,
 void ctl_context_destroy(struct ctl_context *);
 
 enum ctl_status ctl_execute(struct ctl_context *, int argc, char *argv[]);
+enum ctl_status ctl_vm_paused(struct ctl_context *, const char *target,
+                              int argc, char *argv[]);
 void ctl_usage_commands(void);
 void ctl_print(const struct ctl_context *, const struct table_style *,
                struct ds *);

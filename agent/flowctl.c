@@ -29,9 +29,12 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-print.h"
+#include "openvswitch/ofp-switch.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -41,6 +44,12 @@ VLOG_DEFINE_THIS_MODULE(flowctl);
 COVERAGE_DEFINE(flowctl_bundle);
 COVERAGE_DEFINE(flowctl_bundle_failed);
 COVERAGE_DEFINE(flowctl_resync);
+COVERAGE_DEFINE(flowctl_packet_in);
+COVERAGE_DEFINE(flowctl_packet_in_dropped);
+
+/* Packet-ins queued for the caller at most; more are dropped (and
+ * counted), so that a flood cannot grow roamd without bound. */
+#define MAX_PACKET_INS 4096
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -85,6 +94,10 @@ struct flowctl {
     uint64_t view_gen;          /* Applied generation 'view' reflects. */
     uint64_t view_next_gen;
     unsigned int view_seqno;    /* Incremented for each complete view. */
+
+    /* Packet-ins (NXT_PACKET_IN2) not yet taken by the caller. */
+    struct ovs_list packet_ins;
+    size_t n_packet_ins;
 };
 
 static uint32_t
@@ -193,6 +206,7 @@ flowctl_create(const char *bridge, const char *target)
     hmap_init(&fc->pending);
     hmap_init(&fc->view);
     hmap_init(&fc->view_next);
+    ovs_list_init(&fc->packet_ins);
     return fc;
 }
 
@@ -211,6 +225,7 @@ flowctl_destroy(struct flowctl *fc)
         hmap_destroy(&fc->desired);
         hmap_destroy(&fc->installed);
         hmap_destroy(&fc->pending);
+        ofpbuf_list_delete(&fc->packet_ins);
         free(fc->last_error);
         free(fc->bridge);
         free(fc);
@@ -342,18 +357,28 @@ flowctl_disown_flow(struct flowctl *fc, const char *flow)
     }
     v = entry_find(&fc->view, fm.table_id, fm.priority, &fm.match);
     if (v && ofpacts_equal(v->ofpacts, v->ofpacts_len,
-                           fm.ofpacts, fm.ofpacts_len)
-        && !entry_find(&fc->desired, v->table_id, v->priority, &v->match)
-        && !entry_find(&fc->installed, v->table_id, v->priority,
-                       &v->match)) {
-        entry_insert(&fc->installed, v->table_id, v->priority, &v->match,
-                     v->cookie, v->ofpacts, v->ofpacts_len);
-        fc->desired_gen++;
-        found = true;
+                           fm.ofpacts, fm.ofpacts_len)) {
+        found = flowctl_disown_entry(fc, v);
     }
     minimatch_destroy(&fm.match);
     free(fm.ofpacts);
     return found;
+}
+
+/* Like flowctl_disown_flow(), for 'v', a flow of the current view
+ * (flowctl_view()).  Returns false if flowctl already desires or owns a
+ * flow with its table, priority and match. */
+bool
+flowctl_disown_entry(struct flowctl *fc, const struct flowctl_flow *v)
+{
+    if (entry_find(&fc->desired, v->table_id, v->priority, &v->match)
+        || entry_find(&fc->installed, v->table_id, v->priority, &v->match)) {
+        return false;
+    }
+    entry_insert(&fc->installed, v->table_id, v->priority, &v->match,
+                 v->cookie, v->ofpacts, v->ofpacts_len);
+    fc->desired_gen++;
+    return true;
 }
 
 void
@@ -704,6 +729,16 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
         } else {
             set_error(fc, "OpenFlow error: %s", ofperr_to_string(error));
         }
+    } else if (type == OFPTYPE_PACKET_IN) {
+        if (fc->n_packet_ins < MAX_PACKET_INS) {
+            struct ofpbuf *copy = ofpbuf_clone_data(oh, ntohs(oh->length));
+
+            COVERAGE_INC(flowctl_packet_in);
+            ovs_list_push_back(&fc->packet_ins, &copy->list_node);
+            fc->n_packet_ins++;
+        } else {
+            COVERAGE_INC(flowctl_packet_in_dropped);
+        }
     } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->view_in_flight
                && oh->xid == fc->view_xid) {
         process_view_reply(fc, oh);
@@ -759,6 +794,17 @@ flowctl_run(struct flowctl *fc)
         return;
     }
     if (fc->state == S_DISCONNECTED) {
+        /* A service connection gets packet-ins only once it sets a nonzero
+         * miss_send_len; continuations need the NXT_PACKET_IN2 format. */
+        struct ofputil_switch_config config = {
+            .frag = OFPUTIL_FRAG_NORMAL,
+            .invalid_ttl_to_controller = -1,
+            .miss_send_len = UINT16_MAX,
+        };
+
+        send_msg(fc, ofputil_encode_set_config(&config, OF_VERSION));
+        send_msg(fc, ofputil_encode_set_packet_in_format(
+                     OF_VERSION, OFPUTIL_PACKET_IN_NXT2));
         start_dump(fc);
     }
 
@@ -783,9 +829,48 @@ flowctl_run(struct flowctl *fc)
     }
 }
 
+/* Returns the oldest packet-in the switch sent on this bridge's
+ * connection, as a whole OpenFlow message, or NULL if there is none.  The
+ * caller owns it and must ofpbuf_delete() it. */
+struct ofpbuf *
+flowctl_recv_packet_in(struct flowctl *fc)
+{
+    if (ovs_list_is_empty(&fc->packet_ins)) {
+        return NULL;
+    }
+    fc->n_packet_ins--;
+    return CONTAINER_OF(ovs_list_pop_front(&fc->packet_ins), struct ofpbuf,
+                        list_node);
+}
+
+/* Sends 'msg' (an OpenFlow 1.5 message such as NXT_RESUME or a packet-out,
+ * which this function takes over) on the bridge's connection.  Returns 0,
+ * or ENOTCONN if there is no connection, in which case 'msg' is freed. */
+int
+flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
+{
+    if (!rconn_is_connected(fc->rconn)) {
+        ofpbuf_delete(msg);
+        return ENOTCONN;
+    }
+    send_msg(fc, msg);
+    return 0;
+}
+
+/* The OpenFlow protocol of the bridge's connection, for encoding messages
+ * passed to flowctl_send(). */
+enum ofputil_protocol
+flowctl_protocol(const struct flowctl *fc OVS_UNUSED)
+{
+    return OFPUTIL_P_OF15_OXM;
+}
+
 void
 flowctl_wait(struct flowctl *fc)
 {
+    if (!ovs_list_is_empty(&fc->packet_ins)) {
+        poll_immediate_wake();
+    }
     rconn_run_wait(fc->rconn);
     rconn_recv_wait(fc->rconn);
 }

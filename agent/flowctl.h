@@ -34,6 +34,10 @@
  * restarted) it dumps the switch's flows, reconciles them against the
  * desired table and re-installs whatever is missing.
  *
+ * It also hands the caller the packet-ins the switch sends (roam's arrival
+ * gates use "controller" actions) and sends messages the caller builds, such
+ * as NXT_RESUME, on the same connection.
+ *
  * On request it also reads the switch's whole flow table, hand-added flows
  * included (flowctl_request_view()), which roamd classifies into VMs'
  * rules. */
@@ -44,10 +48,12 @@
 
 #include "openvswitch/hmap.h"
 #include "openvswitch/match.h"
+#include "openvswitch/ofp-protocol.h"
 #include "openvswitch/types.h"
 
 struct flowctl;
 struct ofpact;
+struct ofpbuf;
 
 /* A flow, identified by table, priority and match. */
 struct flowctl_flow {
@@ -70,6 +76,7 @@ int flowctl_add_flow(struct flowctl *, const char *flow, char **errorp);
 int flowctl_remove_flow(struct flowctl *, const char *flow, char **errorp);
 void flowctl_clear(struct flowctl *);
 bool flowctl_disown_flow(struct flowctl *, const char *flow);
+bool flowctl_disown_entry(struct flowctl *, const struct flowctl_flow *);
 size_t flowctl_count(const struct flowctl *);
 
 uint64_t flowctl_desired_gen(const struct flowctl *);
@@ -82,5 +89,10 @@ uint64_t flowctl_failed_gen(const struct flowctl *);
 void flowctl_request_view(struct flowctl *);
 const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
 unsigned int flowctl_view_seqno(const struct flowctl *);
+
+/* Packet-ins, and messages to the switch. */
+struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
+int flowctl_send(struct flowctl *, struct ofpbuf *msg);
+enum ofputil_protocol flowctl_protocol(const struct flowctl *);
 
 #endif /* flowctl.h */

@@ -18,9 +18,11 @@
 
 #include "agent/follow.h"
 
+#include <errno.h>
 #include <inttypes.h>
 
 #include "agent/flowctl.h"
+#include "agent/gate.h"
 #include "agent/keys.h"
 #include "agent/migration.h"
 #include "agent/roam-idl.h"
@@ -29,6 +31,7 @@
 #include "flow.h"
 #include "hash.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -50,7 +53,25 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 enum fvm_state {
     FVM_HELD,           /* This host holds the VM. */
     FVM_LEAVING,        /* Gone elsewhere; receive rules redirected. */
+    FVM_ARRIVING,       /* Prepared: rules installed behind a gate. */
+    FVM_GAVE_UP,        /* Arrival failed; nothing installed. */
 };
+
+static const char *
+fvm_state_name(enum fvm_state state)
+{
+    switch (state) {
+    case FVM_HELD:
+        return "held";
+    case FVM_LEAVING:
+        return "leaving";
+    case FVM_ARRIVING:
+        return "arriving";
+    case FVM_GAVE_UP:
+        return "gave-up";
+    }
+    return "?";
+}
 
 /* A VM whose rules this host has installed. */
 struct fvm {
@@ -60,32 +81,64 @@ struct fvm {
     ofp_port_t port;
     enum fvm_state state;
     struct sset flows;          /* Its flows in the bridge's desired table. */
+    struct sset gates;          /* Its gate or redirect flows there. */
     uint64_t change_gen;        /* Desired generation after our last edit. */
     unsigned int view_seqno;    /* Last view classified. */
-    long long int deadline;     /* FVM_LEAVING: when redirects go. */
+    long long int deadline;     /* FVM_LEAVING: when redirects go;
+                                 * FVM_ARRIVING: when to give up. */
     size_t n_rules;
     size_t n_unclassified;
     long long int arrived_at;   /* When it arrived here, until active. */
-    int64_t seq;                /* Location sequence number it had here. */
+    int64_t seq;                /* FVM_ARRIVING: the seq a claim gets;
+                                 * else the seq it had here. */
+
+    /* Gates (see gate.h). */
+    uint32_t gate_id;           /* Nonzero once it has one. */
+    struct eth_addr mac;
+    struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
+    bool activated;             /* FVM_ARRIVING: its first frame came. */
+    long long int activated_wall;   /* When, wall clock. */
+    size_t n_delivered;         /* Held frames delivered at activation. */
+    bool activate_recorded;     /* "activate" is in the database. */
+    long long int gave_up_wall; /* FVM_GAVE_UP: when. */
+
+    /* Pause notice (FVM_HELD): redirecting to the destination. */
+    bool paused;
+    bool pause_recorded;        /* "pause" is in the database. */
+    long long int pause_deadline;
 };
 
 struct follow {
     struct hmap vms;
     long long int straggler_ms;
+    long long int activate_ms;
+    size_t buffer_limit;
     long long int next_scan;
+    uint32_t next_gate_id;
     struct shash swept;         /* Bridge -> view seqno last swept. */
+    struct shash uplinks;       /* Bridge -> uplink ofport, as uintptr_t. */
+    struct sset activated;      /* For follow_activated(). */
 };
 
 /* Returns a new follow module that keeps a departed VM's receive rules
- * redirected for 'straggler_ms'.  The caller owns it. */
+ * redirected for 'straggler_ms', gives an arriving VM 'activate_ms' to send
+ * its first frame (and a paused one as long to resume at its destination),
+ * and holds at most 'buffer_limit' frames for an arriving VM.  The caller
+ * owns it. */
 struct follow *
-follow_create(long long int straggler_ms)
+follow_create(long long int straggler_ms, long long int activate_ms,
+              size_t buffer_limit)
 {
     struct follow *f = xzalloc(sizeof *f);
 
     hmap_init(&f->vms);
     shash_init(&f->swept);
+    shash_init(&f->uplinks);
+    sset_init(&f->activated);
     f->straggler_ms = straggler_ms;
+    f->activate_ms = activate_ms;
+    f->buffer_limit = buffer_limit;
+    f->next_gate_id = 1;
     return f;
 }
 
@@ -94,6 +147,8 @@ fvm_destroy(struct follow *f, struct fvm *v)
 {
     hmap_remove(&f->vms, &v->node);
     sset_destroy(&v->flows);
+    sset_destroy(&v->gates);
+    gate_buffer_destroy(&v->buffer);
     free(v->iface_id);
     free(v->bridge);
     free(v);
@@ -110,6 +165,8 @@ follow_destroy(struct follow *f)
         }
         hmap_destroy(&f->vms);
         shash_destroy(&f->swept);
+        shash_destroy(&f->uplinks);
+        sset_destroy(&f->activated);
         free(f);
     }
 }
@@ -154,6 +211,37 @@ set_flows(struct fvm *v, struct flowctl *fc, struct sset *flows)
     sset_swap(&v->flows, flows);
     sset_destroy(flows);
     v->change_gen = fc ? flowctl_desired_gen(fc) : 0;
+}
+
+/* Makes 'v''s gate flows in 'fc''s desired table exactly 'gates'
+ * (destroyed). */
+static void
+set_gates(struct fvm *v, struct flowctl *fc, struct sset *gates)
+{
+    /* The same bookkeeping as for rules, on the other set. */
+    sset_swap(&v->flows, &v->gates);
+    set_flows(v, fc, gates);
+    sset_swap(&v->flows, &v->gates);
+}
+
+static uint32_t
+fvm_gate_id(struct follow *f, struct fvm *v)
+{
+    if (!v->gate_id) {
+        v->gate_id = f->next_gate_id++;
+        if (!f->next_gate_id) {
+            f->next_gate_id = 1;
+        }
+    }
+    return v->gate_id;
+}
+
+static ofp_port_t
+bridge_uplink(const struct follow *f, const char *bridge)
+{
+    uintptr_t up = (uintptr_t) shash_find_data(&f->uplinks, bridge);
+
+    return up ? u16_to_ofp(up) : OFPP_NONE;
 }
 
 /* Renders 'vm''s saved rules: all of them for 'port', or, with 'leaving',
@@ -235,6 +323,9 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
         const char *why;
         enum rules_class c;
 
+        if (gate_cookie_is_ours(ff->cookie)) {
+            continue;           /* Gates are roam's own, never rules. */
+        }
         minimatch_expand(&ff->match, &match);
         c = rules_classify(&match, ff->ofpacts, ff->ofpacts_len, &rv, &why);
         if (c == RULES_UNCLASSIFIED) {
@@ -301,7 +392,7 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
 struct local_vif {
     const struct ovsrec_interface *iface;
     const char *bridge;
-    ofp_port_t uplink;
+    bool held;                  /* It held its VM once (ROAM_KEY_SEQ). */
 };
 
 static ofp_port_t
@@ -317,14 +408,17 @@ iface_ofport(const struct ovsrec_interface *iface)
  * of a previous roamd process killed while such a VM was leaving.  They
  * are the VM's saved rules rendered for its port here (while the port
  * exists) and its receive rules rendered for the uplink (the redirects);
- * only exact matches go, so nothing an operator added is touched. */
+ * only exact matches go, so nothing an operator added is touched.  Gate
+ * flows (roam's own cookie) that no VM tracked here uses go too. */
 static void
 sweep_leftovers(struct follow *f, struct flowctl *fc, const char *bridge,
                 ofp_port_t uplink, struct ovsdb_idl *roam_idl,
                 const struct roamrec_host *chassis,
                 const struct shash *vifs)
 {
+    const struct flowctl_flow *ff;
     const struct roamrec_vm *vm;
+    size_t n_gates = 0;
 
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
         const struct local_vif *lv = shash_find_data(vifs, vm->iface_id);
@@ -354,6 +448,261 @@ sweep_leftovers(struct follow *f, struct flowctl *fc, const char *bridge,
         }
         sset_destroy(&flows);
     }
+
+    HMAP_FOR_EACH (ff, node, flowctl_view(fc, NULL)) {
+        uint32_t id = ntohll(ff->cookie) & UINT32_MAX;
+        const struct fvm *v;
+        bool used = false;
+
+        if (!gate_cookie_is_ours(ff->cookie)) {
+            continue;
+        }
+        HMAP_FOR_EACH (v, node, &f->vms) {
+            used |= v->gate_id == id;
+        }
+        if (!used) {
+            n_gates += flowctl_disown_entry(fc, ff);
+        }
+    }
+    if (n_gates) {
+        VLOG_INFO("bridge %s: removing %"PRIuSIZE" gate flows left over "
+                  "from before a restart", bridge, n_gates);
+    }
+}
+
+static struct fvm *
+fvm_create(struct follow *f, const char *iface_id, const char *bridge)
+{
+    struct fvm *v = xzalloc(sizeof *v);
+
+    v->iface_id = xstrdup(iface_id);
+    v->bridge = xstrdup(bridge);
+    sset_init(&v->flows);
+    sset_init(&v->gates);
+    gate_buffer_init(&v->buffer, f->buffer_limit);
+    hmap_insert(&f->vms, &v->node, hash_string(iface_id, 0));
+    return v;
+}
+
+static struct fvm *
+fvm_find_gate(const struct follow *f, uint32_t id)
+{
+    struct fvm *v;
+
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        if (v->gate_id == id) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* Removes everything 'v' has installed. */
+static void
+fvm_clear(struct fvm *v, const struct shash *flowctls)
+{
+    struct flowctl *fc = shash_find_data(flowctls, v->bridge);
+    struct sset none = SSET_INITIALIZER(&none);
+    struct sset no_gates = SSET_INITIALIZER(&no_gates);
+
+    set_flows(v, fc, &none);
+    set_gates(v, fc, &no_gates);
+}
+
+/* Opens 'v''s arrival gate for good: the VM sent its first frame here. */
+static void
+fvm_activate(struct fvm *v, struct flowctl *fc)
+{
+    v->activated = true;
+    v->activated_wall = time_wall_msec();
+    v->n_delivered = gate_buffer_flush(&v->buffer, fc);
+    VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, %"PRIuSIZE
+              " held frames delivered (%"PRIuSIZE" dropped)", v->iface_id,
+              ofp_to_u16(v->port), v->n_delivered, v->buffer.n_dropped);
+}
+
+/* Takes the packet-ins of every bridge in 'flowctls': gates' held frames
+ * and activations.  Call before vif_run(), which claims activated VMs. */
+void
+follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
+{
+    static struct vlog_rate_limit stale_rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, flowctls) {
+        struct flowctl *fc = node->data;
+        struct ofpbuf *msg;
+
+        while ((msg = flowctl_recv_packet_in(fc)) != NULL) {
+            struct ofpbuf *resume;
+            enum gate_event event;
+            struct fvm *v;
+            uint32_t id;
+
+            if (gate_decode_packet_in(msg->data, &id, &event, &resume)) {
+                ofpbuf_delete(msg);
+                continue;
+            }
+            v = fvm_find_gate(f, id);
+            if (!v || v->state != FVM_ARRIVING
+                || strcmp(v->bridge, node->name)) {
+                VLOG_DBG_RL(&stale_rl, "packet-in for stale gate %"PRIu32,
+                            id);
+                ofpbuf_delete(resume);
+            } else if (event == GATE_ACTIVATE) {
+                if (!v->activated) {
+                    fvm_activate(v, fc);
+                }
+            } else if (v->activated) {
+                /* Held just before the gate opened. */
+                v->buffer.n_held++;
+                v->n_delivered++;
+                flowctl_send(fc, resume);
+            } else {
+                gate_buffer_push(&v->buffer, resume);
+            }
+            ofpbuf_delete(msg);
+        }
+    }
+}
+
+/* Returns the iface-ids of the VMs whose first frame has arrived here while
+ * the database still places them elsewhere: vif claims them. */
+const struct sset *
+follow_activated(struct follow *f)
+{
+    const struct fvm *v;
+
+    sset_clear(&f->activated);
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        if (v->state == FVM_ARRIVING && v->activated) {
+            sset_add(&f->activated, v->iface_id);
+        }
+    }
+    return &f->activated;
+}
+
+/* Gives up arriving VM 'v': removes its rules and gate, drops what it
+ * held, and records why. */
+static void
+arrival_give_up(struct fvm *v, const struct shash *flowctls,
+                struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
+                const struct roamrec_vm *vm,
+                const struct roamrec_host *chassis, const char *why)
+{
+    VLOG_WARN("VM %s: giving up its arrival on port %"PRIu16" (%"PRIuSIZE
+              " held frames dropped): %s", vm->name, ofp_to_u16(v->port),
+              v->buffer.n, why);
+    fvm_clear(v, flowctls);
+    gate_buffer_destroy(&v->buffer);
+    gate_buffer_init(&v->buffer, v->buffer.limit);
+    migration_roll_back(roam_idl, txn, vm, v->seq, chassis, why);
+    v->state = FVM_GAVE_UP;
+    v->gave_up_wall = time_wall_msec();
+}
+
+static void follow_pause__(struct follow *, struct fvm *, struct flowctl *);
+
+/* A port 'lv' here for 'vm', which runs at another live host: prepare
+ * (S1.4, S1.5), and give up if the VM never comes. */
+static void
+run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
+            const struct roamrec_vm *vm, struct ovsdb_idl *roam_idl,
+            struct ovsdb_idl_txn *txn, const struct roamrec_host *chassis,
+            const struct shash *flowctls)
+{
+    struct flowctl *fc = shash_find_data(flowctls, lv->bridge);
+    ofp_port_t port = iface_ofport(lv->iface);
+    long long int now = time_msec();
+    struct sset flows, gates;
+
+    if (!fc || !txn) {
+        return;
+    }
+    if (v && v->state == FVM_GAVE_UP) {
+        const struct roamrec_migration *m = migration_pending(roam_idl, vm,
+                                                              chassis);
+
+        if (!m || migration_phase_time(roam_idl, vm, vm->seq + 1, "prepare")
+                  <= v->gave_up_wall) {
+            return;             /* Until asked again (roamctl migrate-in). */
+        }
+        fvm_destroy(f, v);
+        v = NULL;
+    }
+    if (v && v->state == FVM_ARRIVING) {
+        if (vm->seq >= v->seq) {
+            arrival_give_up(v, flowctls, roam_idl, txn, vm, chassis,
+                            "another host claimed the VM");
+        } else if (!v->activated && now >= v->deadline) {
+            arrival_give_up(v, flowctls, roam_idl, txn, vm, chassis,
+                            "the VM did not activate at the destination "
+                            "in time");
+        }
+        return;
+    }
+    if (v) {
+        return;
+    }
+    if (!eth_addr_from_string(vm->real_mac, &(struct eth_addr) { 0 })) {
+        return;
+    }
+    v = fvm_create(f, vm->iface_id, lv->bridge);
+    v->state = FVM_ARRIVING;
+    v->port = port;
+    v->seq = vm->seq + 1;
+    v->deadline = now + f->activate_ms;
+    v->arrived_at = now;
+    v->n_rules = vm->n_rules;
+    eth_addr_from_string(vm->real_mac, &v->mac);
+    migration_record_prepare(roam_idl, txn, vm, chassis);
+
+    render_rules(vm, port, false, &flows);
+    set_flows(v, fc, &flows);
+    sset_init(&gates);
+    gate_arrival_flows(fvm_gate_id(f, v), v->mac, port, &gates);
+    set_gates(v, fc, &gates);
+    VLOG_INFO("VM %s: prepared on port %"PRIu16": %"PRIuSIZE" rules "
+              "installed behind gate %"PRIu32, vm->name, ofp_to_u16(port),
+              sset_count(&v->flows), v->gate_id);
+}
+
+/* The pause notice for held VM 'v' ('vm'): redirect, or stop redirecting
+ * if the VM did not resume at its destination in time. */
+static void
+run_pause(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
+          struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
+          const struct roamrec_host *chassis, struct flowctl *fc)
+{
+    const struct roamrec_migration *m = migration_pending(roam_idl, vm,
+                                                          NULL);
+
+    if (!v->paused && m && m->src == chassis
+        && migration_phase_time(roam_idl, vm, vm->seq + 1, "pause") >= 0) {
+        /* "roamctl migrate-out": the pause notice, through the database. */
+        follow_pause__(f, v, fc);
+        v->pause_recorded = true;
+    }
+    if (!v->paused || !txn) {
+        return;
+    }
+    if (!v->pause_recorded) {
+        migration_advance(roam_idl, txn, vm, vm->seq + 1, "pause", -1);
+        v->pause_recorded = true;
+    }
+    if (time_msec() >= v->pause_deadline) {
+        struct sset none = SSET_INITIALIZER(&none);
+
+        VLOG_WARN("VM %s: paused, but not resumed elsewhere in time; "
+                  "delivering its traffic here again", vm->name);
+        set_gates(v, fc, &none);
+        v->paused = false;
+        if (m) {
+            migration_roll_back(roam_idl, txn, vm, vm->seq + 1, NULL,
+                                "the VM did not resume at the destination "
+                                "in time");
+        }
+    }
 }
 
 void
@@ -364,7 +713,6 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
     const struct ovsrec_bridge *br;
     const struct roamrec_vm *vm;
     struct shash vifs = SHASH_INITIALIZER(&vifs);
-    struct shash uplinks = SHASH_INITIALIZER(&uplinks);
     long long int now = time_msec();
     bool scan = now >= f->next_scan;
     struct fvm *v;
@@ -378,6 +726,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
     }
 
     /* Where each VM port is, and each bridge's uplink. */
+    shash_clear(&f->uplinks);
     OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
         ofp_port_t uplink = OFPP_NONE;
 
@@ -396,13 +745,16 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
 
                     lv->iface = iface;
                     lv->bridge = br->name;
+                    lv->held = smap_get(&iface->external_ids,
+                                        ROAM_KEY_SEQ) != NULL;
                     if (!shash_add_once(&vifs, id, lv)) {
                         free(lv);
                     }
                 }
             }
         }
-        shash_add(&uplinks, br->name, (void *) (uintptr_t) ofp_to_u16(uplink));
+        shash_replace(&f->uplinks, br->name,
+                      (void *) (uintptr_t) ofp_to_u16(uplink));
     }
 
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
@@ -418,24 +770,41 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             if (!fc) {
                 continue;
             }
+            if (v && v->state == FVM_ARRIVING && v->port == port
+                && !strcmp(v->bridge, lv->bridge)) {
+                /* Claimed after its first frame: the gate goes, the rules
+                 * it opened on stay. */
+                struct sset none = SSET_INITIALIZER(&none);
+
+                set_gates(v, fc, &none);
+                v->state = FVM_HELD;
+                v->seq = vm->seq;
+                v->arrived_at = 0;
+                v->view_seqno = flowctl_view_seqno(fc);
+                flowctl_request_view(fc);
+                if (roam_txn) {
+                    migration_advance_at(roam_idl, roam_txn, vm, vm->seq,
+                                         "activate", sset_count(&v->flows),
+                                         v->buffer.n_held,
+                                         v->activated_wall);
+                }
+                continue;
+            }
             if (!v || v->state != FVM_HELD || v->port != port
                 || strcmp(v->bridge, lv->bridge)) {
                 /* Arrived (or first seen): install the saved rules for this
                  * port before saving anything back. */
                 if (v && strcmp(v->bridge, lv->bridge)) {
-                    struct sset none = SSET_INITIALIZER(&none);
-
-                    set_flows(v, shash_find_data(flowctls, v->bridge), &none);
+                    fvm_clear(v, flowctls);
                     free(v->bridge);
                     v->bridge = xstrdup(lv->bridge);
                 }
                 if (!v) {
-                    v = xzalloc(sizeof *v);
-                    v->iface_id = xstrdup(vm->iface_id);
-                    v->bridge = xstrdup(lv->bridge);
-                    sset_init(&v->flows);
-                    hmap_insert(&f->vms, &v->node,
-                                hash_string(vm->iface_id, 0));
+                    v = fvm_create(f, vm->iface_id, lv->bridge);
+                } else if (v->state != FVM_HELD) {
+                    struct sset none = SSET_INITIALIZER(&none);
+
+                    set_gates(v, fc, &none);
                 }
                 VLOG_INFO("VM %s: installing %"PRIuSIZE" saved rules for "
                           "port %"PRIu16, vm->name, vm->n_rules,
@@ -445,6 +814,8 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 v->seq = vm->seq;
                 v->arrived_at = time_msec();
                 v->n_rules = vm->n_rules;
+                v->paused = false;
+                eth_addr_from_string(vm->real_mac, &v->mac);
                 render_rules(vm, port, false, &flows);
                 set_flows(v, fc, &flows);
                 v->view_seqno = flowctl_view_seqno(fc);
@@ -462,6 +833,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                     migration_advance(roam_idl, roam_txn, vm, vm->seq,
                                       "activate", sset_count(&v->flows));
                 }
+                run_pause(f, v, vm, roam_idl, roam_txn, chassis, fc);
                 flowctl_view(fc, &view_gen);
                 if (flowctl_view_seqno(fc) != v->view_seqno
                     && view_gen >= v->change_gen
@@ -473,31 +845,51 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                     flowctl_request_view(fc);
                 }
             }
+        } else if (v && v->state == FVM_HELD && vm->host != chassis
+                   && vm->seq < v->seq) {
+            /* Our claim is still on its way to the database (the replica
+             * shows the old row until the server confirms): wait. */
         } else if (v && v->state == FVM_HELD && vm->host != chassis) {
-            /* Left: send rules go, receive rules point at the uplink. */
-            uintptr_t up = (uintptr_t) shash_find_data(&uplinks, v->bridge);
+            /* Left: send rules go (S1.2), receive rules point at the uplink
+             * (S1.3), and so does all other traffic for the VM. */
+            ofp_port_t up = bridge_uplink(f, v->bridge);
+            struct sset gates = SSET_INITIALIZER(&gates);
 
             VLOG_INFO("VM %s: moved to %s; redirecting its receive rules "
                       "for %lld ms", vm->name,
                       vm->host ? vm->host->name : "no host", f->straggler_ms);
             fc = shash_find_data(flowctls, v->bridge);
-            render_rules(vm, up ? u16_to_ofp(up) : OFPP_NONE, true, &flows);
+            render_rules(vm, up, true, &flows);
             set_flows(v, fc, &flows);
+            gate_redirect_flows(fvm_gate_id(f, v), v->mac, up, &gates);
+            set_gates(v, fc, &gates);
             v->state = FVM_LEAVING;
+            v->paused = false;
             v->deadline = now + f->straggler_ms;
             v->seq = vm->seq;
             migration_advance(roam_idl, roam_txn, vm, vm->seq, "migrate-out",
                               -1);
+        } else if (vm->host != chassis && lv && !lv->held
+                   && (!v || v->state == FVM_ARRIVING
+                       || v->state == FVM_GAVE_UP)
+                   && (migration_is_live(vm)
+                       || (v && v->state == FVM_ARRIVING))) {
+            run_arrival(f, v, lv, vm, roam_idl, roam_txn, chassis,
+                        flowctls);
         } else if (!v && vm->host != chassis) {
             /* Left with nothing of it installed here: complete its record
              * if this host was the source. */
             migration_complete_at_source(roam_idl, roam_txn, vm, chassis);
-        } else if (v && v->state == FVM_HELD) {
-            /* Unplugged or stopped while still ours: its rules stay
-             * saved. */
-            struct sset none = SSET_INITIALIZER(&none);
-
-            set_flows(v, shash_find_data(flowctls, v->bridge), &none);
+        } else if (v && (v->state == FVM_HELD || v->state == FVM_ARRIVING
+                         || v->state == FVM_GAVE_UP)) {
+            /* Unplugged or stopped while still ours (its rules stay saved),
+             * or an arrival whose port went. */
+            if (v->state == FVM_ARRIVING && roam_txn) {
+                migration_roll_back(roam_idl, roam_txn, vm, v->seq, chassis,
+                                    "the VM's port at the destination "
+                                    "went away");
+            }
+            fvm_clear(v, flowctls);
             fvm_destroy(f, v);
         }
     }
@@ -511,11 +903,8 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
 
         if (flowctl_view_seqno(fc) && swept != flowctl_view_seqno(fc)
             && flowctl_applied_gen(fc) == flowctl_desired_gen(fc)) {
-            uintptr_t up = (uintptr_t) shash_find_data(&uplinks,
-                                                       fc_node->name);
-
             sweep_leftovers(f, fc, fc_node->name,
-                            up ? u16_to_ofp(up) : OFPP_NONE, roam_idl,
+                            bridge_uplink(f, fc_node->name), roam_idl,
                             chassis, &vifs);
             shash_replace(&f->swept, fc_node->name,
                           (void *) (uintptr_t) flowctl_view_seqno(fc));
@@ -536,8 +925,6 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             }
         }
         if (gone || (v->state == FVM_LEAVING && now >= v->deadline)) {
-            struct sset none = SSET_INITIALIZER(&none);
-
             if (!gone && !roam_txn) {
                 continue;       /* Record completion next time. */
             }
@@ -549,14 +936,12 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                     }
                 }
             }
-
-            set_flows(v, shash_find_data(flowctls, v->bridge), &none);
+            fvm_clear(v, flowctls);
             fvm_destroy(f, v);
         }
     }
 
     shash_destroy_free_data(&vifs);
-    shash_destroy(&uplinks);
 }
 
 void
@@ -566,10 +951,60 @@ follow_wait(struct follow *f)
 
     poll_timer_wait_until(f->next_scan);
     HMAP_FOR_EACH (v, node, &f->vms) {
-        if (v->state == FVM_LEAVING) {
+        if (v->state == FVM_LEAVING || v->state == FVM_ARRIVING) {
             poll_timer_wait_until(v->deadline);
         }
+        if (v->paused) {
+            poll_timer_wait_until(v->pause_deadline);
+        }
     }
+}
+
+/* Starts redirecting held VM 'v''s traffic to its destination. */
+static void
+follow_pause__(struct follow *f, struct fvm *v, struct flowctl *fc)
+{
+    struct sset gates = SSET_INITIALIZER(&gates);
+
+    VLOG_INFO("VM %s: paused; redirecting its traffic to the uplink",
+              v->iface_id);
+    gate_redirect_flows(fvm_gate_id(f, v), v->mac,
+                        bridge_uplink(f, v->bridge), &gates);
+    set_gates(v, fc, &gates);
+    v->paused = true;
+    v->pause_recorded = false;
+    v->pause_deadline = time_msec() + f->activate_ms;
+}
+
+/* The pause notice: VM 'iface_id', held here, has just paused for the end
+ * of a live migration.  From now on its traffic goes to the uplink, toward
+ * the destination, which holds it until the VM resumes there.  Idempotent.
+ * Returns 0 and stores in '*applied' whether the switch already does so;
+ * ENOENT if this host does not hold the VM, or ENODEV if the VM's bridge
+ * has no uplink. */
+int
+follow_pause(struct follow *f, const struct shash *flowctls,
+             const char *iface_id, bool *applied)
+{
+    struct fvm *v = fvm_find(f, iface_id);
+    struct flowctl *fc;
+
+    *applied = false;
+    if (!v || (v->state != FVM_HELD && v->state != FVM_LEAVING)) {
+        return ENOENT;
+    }
+    fc = shash_find_data(flowctls, v->bridge);
+    if (!fc) {
+        return ENOENT;
+    }
+    if (v->state == FVM_HELD && !v->paused) {
+        if (bridge_uplink(f, v->bridge) == OFPP_NONE) {
+            return ENODEV;
+        }
+        follow_pause__(f, v, fc);
+    }
+    *applied = flowctl_applied_gen(fc) >= v->change_gen;
+    return 0;
 }
 
 /* Appends a table of the VMs whose rules this host has installed. */
@@ -578,14 +1013,15 @@ follow_list(const struct follow *f, struct ds *out)
 {
     const struct fvm *v;
 
-    ds_put_format(out, "%-20s %-10s %-6s %-8s %-6s %-6s %s\n", "iface-id",
-                  "bridge", "port", "state", "rules", "flows",
-                  "unclassified");
+    ds_put_format(out, "%-20s %-10s %-6s %-9s %-6s %-6s %-12s %s\n",
+                  "iface-id", "bridge", "port", "state", "rules", "flows",
+                  "unclassified", "held");
     HMAP_FOR_EACH (v, node, &f->vms) {
-        ds_put_format(out, "%-20s %-10s %-6"PRIu16" %-8s %-6"PRIuSIZE
-                      " %-6"PRIuSIZE" %"PRIuSIZE"\n", v->iface_id, v->bridge,
-                      ofp_to_u16(v->port),
-                      v->state == FVM_HELD ? "held" : "leaving",
-                      v->n_rules, sset_count(&v->flows), v->n_unclassified);
+        ds_put_format(out, "%-20s %-10s %-6"PRIu16" %-9s %-6"PRIuSIZE
+                      " %-6"PRIuSIZE" %-12"PRIuSIZE" %"PRIuSIZE"\n",
+                      v->iface_id, v->bridge, ofp_to_u16(v->port),
+                      v->paused ? "paused" : fvm_state_name(v->state),
+                      v->n_rules, sset_count(&v->flows), v->n_unclassified,
+                      v->buffer.n_held);
     }
 }

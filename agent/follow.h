@@ -24,25 +24,42 @@
  * included) saved in logical form in the roam database, and installs them
  * through the bridge's flowctl, which thereby owns them.
  *
- * When a VM arrives (vif claimed it for a new port here), follow first
- * renders its saved rules for the new port and installs them (S1.4, S1.5);
- * only once the switch holds them does it save anything back.  When a VM
+ * When a VM's port appears here while the VM runs at another live host (a
+ * live migration), follow prepares: it renders the VM's saved rules for the
+ * new port and installs them behind an arrival gate (gate.h), which holds
+ * the VM's traffic, in a bounded buffer, until the VM's first frame here
+ * opens it in the switch itself; follow then delivers what was held and vif
+ * claims the VM (S1.4, S1.5).  An arrival that the VM never completes, or
+ * that another host wins, is given up after the activation timeout and
+ * recorded as rolled back.  When a VM arrives otherwise (claimed at once,
+ * because it ran nowhere else), follow installs its rules; only once the
+ * switch holds them does it save anything back.  When a VM
  * leaves (a higher sequence number placed it elsewhere), follow deletes its
  * send rules (S1.2) and points its receive rules at the bridge's uplink
  * (the interface with external_ids:roam-uplink=true), so that stragglers
  * still reach the VM (S1.3), until the straggler timeout passes; then it
- * deletes those too.  The database already holds every rule (write-ahead):
- * follow saves continuously while it holds the VM. */
+ * deletes those too.  On the pause notice (follow_pause(), or a "pause"
+ * timestamp on the VM's pending Migration row) it redirects all of a held
+ * VM's traffic to the uplink, until the VM resumes at the destination or
+ * the activation timeout passes.  The database already holds every rule
+ * (write-ahead): follow saves continuously while it holds the VM. */
 
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
+#include "sset.h"
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct roamrec_host;
 
-struct follow *follow_create(long long int straggler_ms);
+struct follow *follow_create(long long int straggler_ms,
+                             long long int activate_ms, size_t buffer_limit);
 void follow_destroy(struct follow *);
+
+void follow_process_packet_ins(struct follow *, const struct shash *flowctls);
+const struct sset *follow_activated(struct follow *);
+int follow_pause(struct follow *, const struct shash *flowctls,
+                 const char *iface_id, bool *applied);
 
 void follow_run(struct follow *, struct ovsdb_idl *ovs_idl,
                 struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,

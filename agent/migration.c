@@ -23,6 +23,7 @@
 #include "ovsdb-idl.h"
 #include "timeval.h"
 #include "util.h"
+#include <string.h>
 
 VLOG_DEFINE_THIS_MODULE(migration);
 
@@ -43,38 +44,83 @@ phase_rank(const char *phase)
     return -1;                  /* "aborted", "rolled-back": final. */
 }
 
-/* Creates, through 'txn', the Migration row for 'vm' moving to 'dst' at
- * sequence number 'new_seq', in phase "prepare". */
-void
-migration_record_claim(struct ovsdb_idl_txn *txn, const struct roamrec_vm *vm,
-                       const struct roamrec_host *dst, int64_t new_seq)
+/* Returns the Migration row of 'vm' moving to sequence number 'seq' and
+ * host 'dst', or, if 'dst' is null, the row for 'seq' whose destination the
+ * VM has now (or any row for 'seq', if none). */
+static const struct roamrec_migration *
+find(struct ovsdb_idl *idl, const struct roamrec_vm *vm, int64_t seq,
+     const struct roamrec_host *dst)
 {
-    const struct roamrec_migration *m = roamrec_migration_insert(txn);
+    const struct roamrec_migration *m, *any = NULL;
+
+    ROAMREC_MIGRATION_FOR_EACH (m, idl) {
+        if (m->vm == vm && m->seq == seq) {
+            if (dst ? m->dst == dst : m->dst == vm->host) {
+                return m;
+            }
+            any = dst ? any : m;
+        }
+    }
+    return any;
+}
+
+/* Whether 'vm' runs at a live host, so that its port appearing elsewhere
+ * starts a live migration (prepare, then activate on the VM's first frame)
+ * rather than a plain claim. */
+bool
+migration_is_live(const struct roamrec_vm *vm)
+{
+    return (vm->host && vm->host->alive_until > time_wall_msec()
+            && !strcmp(vm->state, "running"));
+}
+
+/* Returns the pending (not final) Migration row of 'vm' to its next
+ * sequence number toward 'dst', or toward any host if 'dst' is null. */
+const struct roamrec_migration *
+migration_pending(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
+                  const struct roamrec_host *dst)
+{
+    const struct roamrec_migration *m;
+
+    ROAMREC_MIGRATION_FOR_EACH (m, idl) {
+        if (m->vm == vm && m->seq == vm->seq + 1 && phase_rank(m->phase) >= 0
+            && phase_rank(m->phase) < phase_rank("migrate-out")
+            && (!dst || m->dst == dst)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Makes sure, through 'txn', that a Migration row records 'vm' moving to
+ * 'dst' at its next sequence number, creating it in phase "prepare" if
+ * there is none.  Returns the row. */
+const struct roamrec_migration *
+migration_record_prepare(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                         const struct roamrec_vm *vm,
+                         const struct roamrec_host *dst)
+{
+    const struct roamrec_migration *m = migration_pending(idl, vm, dst);
     const char *key = "prepare";
     int64_t now = time_wall_msec();
 
+    if (m) {
+        return m;
+    }
+    m = roamrec_migration_insert(txn);
     roamrec_migration_set_vm(m, vm);
     roamrec_migration_set_vm_name(m, vm->name);
     roamrec_migration_set_src(m, vm->host);
     roamrec_migration_set_dst(m, dst);
     roamrec_migration_set_phase(m, "prepare");
-    roamrec_migration_set_seq(m, new_seq);
+    roamrec_migration_set_seq(m, vm->seq + 1);
     roamrec_migration_set_timestamps(m, &key, &now, 1);
     roamrec_migration_set_rules_moved(m, 0);
     roamrec_migration_set_packets_buffered(m, 0);
-}
-
-static const struct roamrec_migration *
-find(struct ovsdb_idl *idl, const struct roamrec_vm *vm, int64_t seq)
-{
-    const struct roamrec_migration *m;
-
-    ROAMREC_MIGRATION_FOR_EACH (m, idl) {
-        if (m->vm == vm && m->seq == seq) {
-            return m;
-        }
-    }
-    return NULL;
+    VLOG_INFO("VM %s: migration from %s to %s prepared (seq %"PRId64")",
+              vm->name, vm->host ? vm->host->name : "no host", dst->name,
+              vm->seq + 1);
+    return m;
 }
 
 /* Moves the Migration row of 'vm' at 'seq' forward to 'phase' (never
@@ -85,7 +131,20 @@ migration_advance(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
                   const struct roamrec_vm *vm, int64_t seq,
                   const char *phase, int64_t rules_moved)
 {
-    const struct roamrec_migration *m = txn ? find(idl, vm, seq) : NULL;
+    migration_advance_at(idl, txn, vm, seq, phase, rules_moved, -1,
+                         time_wall_msec());
+}
+
+/* Like migration_advance(), but records 'when' (wall clock, ms) as the
+ * time 'phase' was reached, and, if 'buffered' is nonnegative, the number
+ * of frames held for the VM at its destination. */
+void
+migration_advance_at(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                     const struct roamrec_vm *vm, int64_t seq,
+                     const char *phase, int64_t rules_moved,
+                     int64_t buffered, long long int when)
+{
+    const struct roamrec_migration *m = txn ? find(idl, vm, seq, NULL) : NULL;
     int cur, new = phase_rank(phase);
 
     if (!m) {
@@ -102,25 +161,28 @@ migration_advance(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
         }
     }
     if (!stamped) {
-        roamrec_migration_update_timestamps_setkey(m, phase,
-                                                   time_wall_msec());
+        roamrec_migration_update_timestamps_setkey(m, phase, when);
     }
     if (rules_moved >= 0 && m->rules_moved != rules_moved) {
         roamrec_migration_set_rules_moved(m, rules_moved);
+    }
+    if (buffered >= 0 && m->packets_buffered != buffered) {
+        roamrec_migration_set_packets_buffered(m, buffered);
     }
     VLOG_INFO("VM %s: migration to seq %"PRId64" reached %s", vm->name, seq,
               phase);
 }
 
-/* Marks the Migration row of 'vm' at 'seq' rolled back, for 'error'. */
+/* Marks the Migration row of 'vm' at 'seq' toward 'dst' (if nonnull)
+ * rolled back, for 'error'. */
 void
 migration_roll_back(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
                     const struct roamrec_vm *vm, int64_t seq,
-                    const char *error)
+                    const struct roamrec_host *dst, const char *error)
 {
-    const struct roamrec_migration *m = txn ? find(idl, vm, seq) : NULL;
+    const struct roamrec_migration *m = txn ? find(idl, vm, seq, dst) : NULL;
 
-    if (m) {
+    if (m && phase_rank(m->phase) >= 0) {
         roamrec_migration_set_phase(m, "rolled-back");
         roamrec_migration_set_error(m, error);
         roamrec_migration_update_timestamps_setkey(m, "rolled-back",
@@ -136,7 +198,7 @@ long long int
 migration_phase_time(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
                      int64_t seq, const char *phase)
 {
-    const struct roamrec_migration *m = find(idl, vm, seq);
+    const struct roamrec_migration *m = find(idl, vm, seq, NULL);
     size_t i;
 
     for (i = 0; m && i < m->n_timestamps; i++) {
@@ -156,7 +218,8 @@ migration_complete_at_source(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
                              const struct roamrec_vm *vm,
                              const struct roamrec_host *src)
 {
-    const struct roamrec_migration *m = txn ? find(idl, vm, vm->seq) : NULL;
+    const struct roamrec_migration *m = (txn ? find(idl, vm, vm->seq, NULL)
+                                         : NULL);
 
     if (m && m->src == src && phase_rank(m->phase) >= 0
         && phase_rank(m->phase) < phase_rank("migrate-out")) {

@@ -19,17 +19,22 @@
 
 /* Migration records in the roam database.
  *
- * Each move of a VM gets one Migration row, keyed by the VM and the
- * location sequence number it moves to.  The host that claims the VM
- * creates it in the claim's own transaction (phase "prepare"); the phases
- * then only ever advance: "activate" when the VM's rules are active at the
- * destination, "migrate-out" when the source has removed the VM's send
- * rules and redirected its receive rules, "complete" when the source's
- * redirects are gone.  Each phase's wall-clock time goes into 'timestamps',
- * so "roamctl migration list" can report what took how long.  A migration
- * the source takes back (the destination died, or never activated) ends
- * "rolled-back", with the reason in 'error'. */
+ * Each move of a VM gets one Migration row, keyed by the VM, the location
+ * sequence number it moves to and its destination.  The row is created in
+ * phase "prepare" by "roamctl migrate" or "roamctl migrate-in", or by the
+ * destination when the VM's port appears there.  The phases then only ever
+ * advance: "activate" when the VM's first frame at the destination opened
+ * its gate (the destination claims the VM in the same step), "migrate-out"
+ * when the source has removed the VM's send rules and redirected its
+ * receive rules, "complete" when the source's redirects are gone.  A
+ * "pause" timestamp records the pause notice.  Each phase's wall-clock time
+ * goes into 'timestamps', so "roamctl migration list" and "roamctl migrate"
+ * can report what took how long.  A migration that fails (the VM never
+ * activated at the destination, another destination won, the destination
+ * died) ends "rolled-back", with the reason in 'error'; the VM then keeps
+ * running, with its rules, where it was. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ovsdb_idl;
@@ -37,15 +42,25 @@ struct ovsdb_idl_txn;
 struct roamrec_host;
 struct roamrec_vm;
 
-void migration_record_claim(struct ovsdb_idl_txn *,
-                            const struct roamrec_vm *,
-                            const struct roamrec_host *dst, int64_t new_seq);
+struct roamrec_migration;
+
+bool migration_is_live(const struct roamrec_vm *);
+const struct roamrec_migration *migration_pending(
+    struct ovsdb_idl *, const struct roamrec_vm *,
+    const struct roamrec_host *dst);
+const struct roamrec_migration *migration_record_prepare(
+    struct ovsdb_idl *, struct ovsdb_idl_txn *, const struct roamrec_vm *,
+    const struct roamrec_host *dst);
 void migration_advance(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                        const struct roamrec_vm *, int64_t seq,
                        const char *phase, int64_t rules_moved);
+void migration_advance_at(struct ovsdb_idl *, struct ovsdb_idl_txn *,
+                          const struct roamrec_vm *, int64_t seq,
+                          const char *phase, int64_t rules_moved,
+                          int64_t buffered, long long int when);
 void migration_roll_back(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                          const struct roamrec_vm *, int64_t seq,
-                         const char *error);
+                         const struct roamrec_host *dst, const char *error);
 void migration_complete_at_source(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                                   const struct roamrec_vm *,
                                   const struct roamrec_host *src);

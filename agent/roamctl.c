@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent/ctl.h"
 #include "agent/roamdb.h"
@@ -33,6 +34,9 @@
 #include "timeval.h"
 #include "util.h"
 
+
+static int finish(struct ctl_context *, const struct table_style *,
+                  int status);
 
 static void
 usage(void)
@@ -45,6 +49,9 @@ usage(void)
            "  --db=REMOTE        roam database (default: $ROAM_DB or %s)\n"
            "  --format=FORMAT    table (default) or json\n"
            "  --timeout=SECS     give up after SECS seconds (default 10)\n"
+           "  --target=TARGET    roamd's control socket, or its program name\n"
+           "                     in the run directory (default roamd), for\n"
+           "                     \"vm paused\"\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
            "\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found,\n"
@@ -58,12 +65,14 @@ main(int argc, char *argv[])
         {"db", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
         {"timeout", required_argument, NULL, 't'},
+        {"target", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct table_style style = TABLE_STYLE_DEFAULT;
     const char *remote = getenv("ROAM_DB");
+    const char *target = "roamd";
     long long int timeout = 10;
     struct ctl_context ctx;
     struct roamdb *db;
@@ -96,6 +105,9 @@ main(int argc, char *argv[])
                 return CTL_USAGE;
             }
             break;
+        case 'T':
+            target = optarg;
+            break;
         case 'h':
             usage();
             return CTL_OK;
@@ -114,8 +126,17 @@ main(int argc, char *argv[])
         remote = ROAMDB_DEFAULT_REMOTE;
     }
 
-    db = roamdb_create(remote);
     long long int deadline = time_msec() + timeout * 1000;
+    if (argc - optind >= 2 && !strcmp(argv[optind], "vm")
+        && !strcmp(argv[optind + 1], "paused")) {
+        /* Talks to the local roamd, not to the database. */
+        ctl_context_init(&ctx, NULL, deadline);
+        status = ctl_vm_paused(&ctx, target, argc - optind - 2,
+                               argv + optind + 2);
+        return finish(&ctx, &style, status);
+    }
+
+    db = roamdb_create(remote);
     error = roamdb_wait_for_contents(db, deadline);
     if (error) {
         fprintf(stderr, "%s: cannot reach the roam database at %s (%s)\n",
@@ -126,17 +147,26 @@ main(int argc, char *argv[])
     }
 
     ctl_context_init(&ctx, db, deadline);
+    ctx.progress = style.format == TF_TABLE ? stdout : NULL;
     status = ctl_execute(&ctx, argc - optind, argv + optind);
-    if (status == CTL_OK) {
-        struct ds out = DS_EMPTY_INITIALIZER;
-
-        ctl_print(&ctx, &style, &out);
-        fputs(ds_cstr(&out), stdout);
-        ds_destroy(&out);
-    } else {
-        fprintf(stderr, "%s: %s\n", program_name, ds_cstr(&ctx.error));
-    }
-    ctl_context_destroy(&ctx);
+    status = finish(&ctx, &style, status);
     roamdb_destroy(db);
+    return status;
+}
+
+/* Prints the results of a command, even a failed one (a migration that
+ * rolled back still has a report), then why it failed. */
+static int
+finish(struct ctl_context *ctx, const struct table_style *style, int status)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    ctl_print(ctx, style, &out);
+    fputs(ds_cstr(&out), stdout);
+    ds_destroy(&out);
+    if (status != CTL_OK) {
+        fprintf(stderr, "%s: %s\n", program_name, ds_cstr(&ctx->error));
+    }
+    ctl_context_destroy(ctx);
     return status;
 }

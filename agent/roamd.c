@@ -65,6 +65,7 @@ static unixctl_cb_func roamd_exit;
 static unixctl_cb_func roamd_vm_list;
 static unixctl_cb_func roamd_status;
 static unixctl_cb_func roamd_vm_rules;
+static unixctl_cb_func roamd_vm_paused;
 
 static void
 usage(void)
@@ -79,9 +80,11 @@ usage(void)
            "  --unixctl=SOCKET   control socket (default: %s/roamd.PID.ctl)\n"
            "  --straggler-timeout=MS  how long a departed VM's receive rules\n"
            "                     point at the uplink (default 10000)\n"
-           "  --activate-timeout=MS   how long a destination may take to\n"
-           "                     activate a VM before the source takes it\n"
-           "                     back (default 10000)\n"
+           "  --activate-timeout=MS   how long an arriving VM may take to\n"
+           "                     send its first frame, and a paused VM to\n"
+           "                     resume elsewhere (default 10000)\n"
+           "  --buffer-packets=N how many frames to hold per arriving VM\n"
+           "                     (default 1024)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -100,6 +103,7 @@ main(int argc, char *argv[])
         OPT_UNIXCTL,
         OPT_STRAGGLER,
         OPT_ACTIVATE,
+        OPT_BUFFER,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -110,6 +114,7 @@ main(int argc, char *argv[])
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
         {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
         {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
+        {"buffer-packets", required_argument, NULL, OPT_BUFFER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -120,6 +125,8 @@ main(int argc, char *argv[])
     char *ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
     char *unixctl_path = NULL;
     long long int straggler_ms = 10000;
+    long long int activate_ms = 10000;
+    long long int buffer_packets = 1024;
     struct unixctl_server *unixctl;
     struct roamd roamd;
     int c, error;
@@ -153,15 +160,18 @@ main(int argc, char *argv[])
                 ovs_fatal(0, "--straggler-timeout takes milliseconds");
             }
             break;
-        case OPT_ACTIVATE: {
-            long long int ms;
-
-            if (!str_to_llong(optarg, 10, &ms) || ms <= 0) {
+        case OPT_ACTIVATE:
+            if (!str_to_llong(optarg, 10, &activate_ms) || activate_ms <= 0) {
                 ovs_fatal(0, "--activate-timeout takes milliseconds");
             }
-            vif_set_activate_timeout(ms);
             break;
-        }
+        case OPT_BUFFER:
+            if (!str_to_llong(optarg, 10, &buffer_packets)
+                || buffer_packets < 0 || buffer_packets > 1000000) {
+                ovs_fatal(0, "--buffer-packets takes a number of frames "
+                          "from 0 to 1000000");
+            }
+            break;
         case 'h':
             usage();
             exit(EXIT_SUCCESS);
@@ -200,6 +210,8 @@ main(int argc, char *argv[])
     unixctl_command_register("roamd/status", "", 0, 0, roamd_status,
                              &roamd);
     unixctl_command_register("vm/rules", "", 0, 0, roamd_vm_rules, &roamd);
+    unixctl_command_register("vm/paused", "VM", 1, 1, roamd_vm_paused,
+                             &roamd);
     daemonize_complete();
 
     struct ovsdb_idl *ovs_idl = ovsdb_idl_create(ovs_remote,
@@ -208,7 +220,7 @@ main(int argc, char *argv[])
     vif_register_ovs_idl(ovs_idl);
     bridges_register_ovs_idl(ovs_idl);
     shash_init(&roamd.flowctls);
-    roamd.follow = follow_create(straggler_ms);
+    roamd.follow = follow_create(straggler_ms, activate_ms, buffer_packets);
     roamd.links = link_monitor_create();
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);
@@ -232,8 +244,9 @@ main(int argc, char *argv[])
         link_monitor_run(roamd.links);
         if (ovsdb_idl_has_ever_connected(ovs_idl)) {
             bridges_run(ovs_idl, ovs_txn, &roamd.flowctls);
+            follow_process_packet_ins(roamd.follow, &roamd.flowctls);
             vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis,
-                    roamd.links);
+                    roamd.links, follow_activated(roamd.follow));
             follow_run(roamd.follow, ovs_idl, roam_idl, roam_txn,
                        roamd.chassis, &roamd.flowctls);
             /* Edits follow made go out in this iteration's bundle. */
@@ -322,4 +335,26 @@ roamd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
                   ? "connected" : "not connected");
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
+}
+
+/* "vm/paused VM": the pause notice.  Replies "applied" once the switch
+ * redirects the VM's traffic, "pending" before; callers repeat it until
+ * "applied". */
+static void
+roamd_vm_paused(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                const char *argv[], void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+    bool applied;
+    int error;
+
+    error = follow_pause(roamd->follow, &roamd->flowctls, argv[1], &applied);
+    if (error == ENOENT) {
+        unixctl_command_reply_error(conn, "this host does not hold that VM");
+    } else if (error) {
+        unixctl_command_reply_error(conn, "the VM's bridge has no uplink "
+                                    "(external_ids:roam-uplink=true)");
+    } else {
+        unixctl_command_reply(conn, applied ? "applied" : "pending");
+    }
 }

@@ -39,18 +39,6 @@ VLOG_DEFINE_THIS_MODULE(vif);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
-/* A destination that has not activated a VM this long after claiming it
- * gets the VM taken back by the source, if the VM's port is still there. */
-static long long int activate_timeout_ms = 10000;
-
-/* Sets how long a destination may take to activate a VM it claimed before
- * the source, still holding the VM's port, takes the VM back. */
-void
-vif_set_activate_timeout(long long int ms)
-{
-    activate_timeout_ms = ms;
-}
-
 /* Registers the Open_vSwitch columns vif reads, and only those. */
 void
 vif_register_ovs_idl(struct ovsdb_idl *ovs_idl)
@@ -234,7 +222,7 @@ take_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *ovs_txn,
 static void
 sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
         struct ovsdb_idl_txn *ovs_txn, const struct roamrec_host *chassis,
-        const struct local_port *lp)
+        const struct local_port *lp, const struct sset *activated)
 {
     const struct roamrec_vm *vm = find_vm(roam_idl, lp->iface_id);
     const char *name = lp->iface->name;
@@ -257,50 +245,41 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 
     if (vm->host != chassis) {
-        const char *why = NULL;
-        long long int now = time_wall_msec();
-        long long int prepared = migration_phase_time(roam_idl, vm, vm->seq,
-                                                      "prepare");
-
-        /* The VM went elsewhere, but its port is still here.  Normally the
-         * hypervisor removes it soon.  If the destination died, or never
-         * activated the VM, the migration failed and the VM still runs
-         * here: take it back (abort and roll back). */
-        if (lp->held_seq >= 0) {
-            if (vm->host && vm->host->alive_until <= now) {
-                why = "the destination is down";
-            } else if (prepared >= 0
-                       && migration_phase_time(roam_idl, vm, vm->seq,
-                                               "activate") < 0
-                       && now - prepared > activate_timeout_ms) {
-                why = "the destination did not activate the VM in time";
-            }
-        }
-        if (why) {
-            VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
-                      vm->name, vm->host ? vm->host->name : "no host",
-                      name, why);
-            migration_roll_back(roam_idl, txn, vm, vm->seq, why);
-            take_vm(roam_idl, ovs_txn, chassis, lp, vm);
-            return;
-        }
         if (lp->held_seq >= 0) {
             /* This port held the VM, and a higher sequence number put it
-             * elsewhere since: give it up. */
-            VLOG_DBG_RL(&rl, "VM %s: moved to %s at seq %"PRId64"; port %s "
-                        "held it at seq %lld", vm->name,
-                        vm->host ? vm->host->name : "no host", vm->seq, name,
-                        lp->held_seq);
+             * elsewhere since.  Normally the hypervisor removes the port
+             * soon.  If the VM's new host died, the VM still runs here:
+             * take it back (roll back).  Otherwise give the VM up. */
+            if (vm->host && vm->host->alive_until <= time_wall_msec()) {
+                const char *why = "the destination is down";
+
+                VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
+                          vm->name, vm->host->name, name, why);
+                migration_roll_back(roam_idl, txn, vm, vm->seq, NULL, why);
+                take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+            } else {
+                VLOG_DBG_RL(&rl, "VM %s: moved to %s at seq %"PRId64"; "
+                            "port %s held it at seq %lld", vm->name,
+                            vm->host ? vm->host->name : "no host", vm->seq,
+                            name, lp->held_seq);
+            }
             return;
         }
-        /* A fresh port for a VM the database places elsewhere (or nowhere):
-         * claim it with the next sequence number, provided nobody else
-         * changed its location meanwhile.  If the claim loses a race, the
-         * port has still "held" the VM and will give it up. */
+        if (migration_is_live(vm) && !sset_contains(activated, vm->iface_id)) {
+            /* A live migration: the VM still runs at its host.  follow
+             * prepares it here; it is claimed once its first frame here
+             * opens its gate. */
+            return;
+        }
+        /* The VM's first frame arrived here, or the VM runs nowhere else
+         * (stopped, or its host is down): claim it with the next sequence
+         * number, provided nobody else changed its location meanwhile.  If
+         * the claim loses a race, the port has still "held" the VM and will
+         * give it up. */
         VLOG_INFO("VM %s: claiming on port %s (was on %s, seq %"PRId64")",
                   vm->name, name, vm->host ? vm->host->name : "no host",
                   vm->seq);
-        migration_record_claim(txn, vm, chassis, vm->seq + 1);
+        migration_record_prepare(roam_idl, txn, vm, chassis);
         take_vm(roam_idl, ovs_txn, chassis, lp, vm);
         return;
     }
@@ -327,13 +306,65 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 }
 
+/* "roamctl migrate-in VM HOST --port PORT" names the destination port of a
+ * VM that a hypervisor without libvirt's keys plugged: this gives that
+ * interface, on this host, the keys libvirt would have written, from the
+ * VM's row, so that it is the VM's port like any other. */
+static void
+adopt_named_ports(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
+                  struct ovsdb_idl *roam_idl,
+                  const struct roamrec_host *chassis)
+{
+    const struct roamrec_migration *m;
+
+    if (!ovs_txn) {
+        return;
+    }
+    ROAMREC_MIGRATION_FOR_EACH (m, roam_idl) {
+        const char *port = smap_get(&m->external_ids, "port");
+        const struct ovsrec_interface *iface;
+
+        if (!port || m->dst != chassis || !m->vm || strcmp(m->phase, "prepare")
+            || m->seq != m->vm->seq + 1) {
+            continue;
+        }
+        OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
+            const struct roamrec_vm *vm = m->vm;
+
+            if (strcmp(iface->name, port)
+                || smap_get(&iface->external_ids, OVS_KEY_IFACE_ID)) {
+                continue;
+            }
+            VLOG_INFO("VM %s: adopting interface %s as its port, as asked",
+                      vm->name, port);
+            ovsrec_interface_update_external_ids_setkey(
+                iface, OVS_KEY_IFACE_ID, vm->iface_id);
+            ovsrec_interface_update_external_ids_setkey(
+                iface, OVS_KEY_ATTACHED_MAC, vm->real_mac);
+            ovsrec_interface_update_external_ids_setkey(
+                iface, OVS_KEY_IFACE_STATUS, "active");
+            if (vm->vm_id && vm->vm_id[0]) {
+                ovsrec_interface_update_external_ids_setkey(
+                    iface, OVS_KEY_VM_ID, vm->vm_id);
+            }
+            if (vm->real_ip[0]) {
+                ovsrec_interface_update_external_ids_setkey(
+                    iface, ROAM_KEY_IP, vm->real_ip);
+            }
+        }
+    }
+}
+
 /* Keeps the roam database's VM rows in line with the VM ports on this host,
  * writing through 'roam_txn' (nothing happens while it is null) and marking
- * ports through 'ovs_txn' (which may be null). */
+ * ports through 'ovs_txn' (which may be null).  'activated' names the VMs
+ * (by iface-id) whose first frame arrived here while they ran elsewhere:
+ * those are claimed. */
 void
 vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
         struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
-        const struct roamrec_host *chassis, const struct link_monitor *lm)
+        const struct roamrec_host *chassis, const struct link_monitor *lm,
+        const struct sset *activated)
 {
     const struct ovsrec_interface *iface;
     const struct roamrec_vm *vm;
@@ -342,12 +373,13 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
     if (!roam_txn || !chassis) {
         return;
     }
+    adopt_named_ports(ovs_idl, ovs_txn, roam_idl, chassis);
     OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
         struct local_port lp;
 
         if (local_port_from_iface(iface, lm, &lp)
             && sset_add(&here, lp.iface_id)) {
-            sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp);
+            sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp, activated);
         }
     }
 

@@ -23,10 +23,12 @@
  * for <virtualport type='openvswitch'>: iface-id and attached-mac (and
  * vm-id, iface-status).  vif keeps one VM row in the roam database per
  * iface-id: it creates the row the first time the port shows up, gives the
- * VM a pseudo identity for this host (S0.1), and, when the port of a VM the
- * database places elsewhere appears here, claims the VM with the next
+ * VM a pseudo identity for this host (S0.1).  When the port of a VM the
+ * database places elsewhere appears here, it claims the VM with the next
  * location sequence number, conditionally on the row being unchanged, so
- * that of two racing claims exactly one wins.  A port that has held its VM
+ * that of two racing claims exactly one wins: at once if the VM runs
+ * nowhere else, or, in a live migration, once the VM's first frame here
+ * has opened its arrival gate (follow, gate).  A port that has held its VM
  * remembers the sequence number (external_ids:roam-seq); when a higher one
  * shows up elsewhere, the port gives the VM up rather than claim it back, as
  * in EVPN, and that survives roamd restarts.  The VM's real IPv4 address
@@ -43,13 +45,13 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct link_monitor;
 struct roamrec_host;
+struct sset;
 
 void vif_register_ovs_idl(struct ovsdb_idl *ovs_idl);
-void vif_set_activate_timeout(long long int ms);
 void vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
              struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
              const struct roamrec_host *chassis,
-             const struct link_monitor *);
+             const struct link_monitor *, const struct sset *activated);
 void vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
               const struct roamrec_host *chassis,
               const struct link_monitor *, struct ds *);

@@ -47,6 +47,14 @@ restart_roamd() {
     roamd_start "$1" "$T/db/db.sock" "$1" --straggler-timeout=500
 }
 
+# announce_at HV: once HV has prepared for the VM (or the VM runs nowhere
+# else), the VM resumes there and sends its first frame; HV claims it.
+announce_at() {
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/$1/roamd.ctl' vm/rules | grep -q arriving || '$ROAM_BUILDDIR/agent/roamctl' vm list | grep -q 'if-vm1 .* $1 .*'"
+    vm_announce "$1" "vm-$1"
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host "$1"
+}
+
 # rules_at HV: the VM's two rules as installed at HV, if they are.
 rules_at() {
     as "$1" ovs-ofctl -O OpenFlow15 dump-flows br-int --no-stats \
@@ -80,8 +88,11 @@ test_kill_roamd_at_every_point_of_a_move() {
     as hv1 check ovs-ofctl add-flow br-int "$(printf "$RECV" 5)"
     WAIT_TIMEOUT=15 wait_until converged_at hv1
 
-    # Points of a move at which to kill, each a condition to wait for.
-    local points=(plugged claimed active unplugged)
+    # Points of a move at which to kill, each a condition to wait for:
+    # the destination port plugged (the destination prepares), the VM's
+    # first frame there (it claims), its rules active there, the source's
+    # port gone.
+    local points=(plugged announced active unplugged)
     local trial=0 src=hv1 dst=hv2 point victim seq
     for round in 1 2 3; do
         for point in "${points[@]}"; do
@@ -91,10 +102,9 @@ test_kill_roamd_at_every_point_of_a_move() {
                 seq=$(vm_field if-vm1 seq)
                 echo "trial $trial: $src -> $dst, kill the $victim's roamd when $point"
                 plug $dst
-                case $point in
-                    claimed|active|unplugged)
-                        WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host $dst ;;
-                esac
+                if [ $point != plugged ]; then
+                    announce_at $dst
+                fi
                 case $point in
                     active|unplugged)
                         WAIT_TIMEOUT=15 wait_until rules_active_at $dst ;;
@@ -106,6 +116,9 @@ test_kill_roamd_at_every_point_of_a_move() {
                     restart_roamd $src
                 else
                     restart_roamd $dst
+                fi
+                if [ $point = plugged ]; then
+                    announce_at $dst
                 fi
                 unplug $src
                 WAIT_TIMEOUT=30 wait_until converged_at $dst
@@ -141,10 +154,12 @@ test_cluster_member_killed_during_migration() {
     leader=$(cluster_leader 3) || fail "no leader"
     plug hv2
     check kill "$(cat "$T/s$leader/ovsdb-server.pid")"
+    WAIT_TIMEOUT=60 announce_at hv2
     unplug hv1
     WAIT_TIMEOUT=60 wait_until converged_at hv2
 
     plug hv1
+    announce_at hv1
     unplug hv2
     WAIT_TIMEOUT=60 wait_until converged_at hv1
     check_eq 2 "$(vm_field if-vm1 seq)" "two moves"

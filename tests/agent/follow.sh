@@ -68,11 +68,30 @@ test_rules_follow_the_vm() {
     check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1             output:\$vm_port"
 
     # libvirt plugs the destination port on hv2 (another OpenFlow port
-    # number): hv2 claims the VM and installs its rules for port 8.
+    # number) while the VM still runs at hv1: hv2 prepares, installing the
+    # VM's rules for port 8 behind a gate that holds the VM's traffic.
     plug_vm1 hv2 vnet3 8
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=100,ip,nw_dst=10.0.0.1 actions=output:8"
     check hv_flows_lack hv2 "in_port=7"
+    check hv_flows_contain hv2 "priority=65535,reg12=0/0x80000000,dl_dst=52:54:00:00:00:01"
+    check hv_flows_contain hv2 "table=253, priority=100,dl_dst=52:54:00:00:00:01 actions=controller(userdata=52.47.01"
+    check_contains "$(roamd_ctl hv2 vm/rules)" "arriving"
+    check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
+        "the VM still runs at hv1"
+    check hv_flows_contain hv1 "tp_dst=22"
+    check_contains "$(roamctl migration list)" " prepare "
+
+    # A frame for the VM reaching hv2 now is held, not lost.
+    as hv2 check ovs-appctl netdev-dummy/receive uplink \
+        "eth(src=52:54:00:00:00:09,dst=52:54:00:00:00:01),eth_type(0x0800),ipv4(src=10.0.0.9,dst=10.0.0.1,proto=17,ttl=64,frag=no),udp(src=9,dst=9)"
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' vm/rules | grep -q 'arriving .* 1\$'"
+
+    # The VM resumes at hv2 and announces itself: its first frame opens the
+    # gate in the switch, hv2 delivers the held frame and claims the VM.
+    vm_announce hv2 vnet3
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv2 "priority=65535,reg12"
 
     # hv1: the send rule is gone, the receive rule points at the uplink,
     # the unrelated flow is untouched.
@@ -120,7 +139,7 @@ test_unclassified_rule_reported() {
     check hv_flows_contain hv1 "priority=50,in_port=5 actions=output:5"
 }
 
-# The destination dies after claiming the VM, and the VM (whose port is
+# The destination dies after activating the VM, and the VM (whose port is
 # still on hv1, as it is when a live migration fails) keeps running at the
 # source: hv1 takes it back with the next sequence number, marks the
 # migration rolled back, and restores the VM's rules for its port there.
@@ -128,6 +147,8 @@ test_rollback_when_destination_dies() {
     vm1_on_hv1_with_rules
 
     plug_vm1 hv2 vnet3 8
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=65535,reg12"
+    vm_announce hv2 vnet3
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=15 wait_until hv_flows_lack hv1 "tp_dst=22"
     check kill -9 "$(cat "$T/hv2/roamd.pid")"
@@ -153,6 +174,8 @@ test_restart_cleans_up_leftovers() {
 
     check kill -9 "$(cat "$T/hv1/roamd.pid")"
     plug_vm1 hv2 vnet3 8
+    WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
+    vm_announce hv2 vnet3
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
     # An operator's rule on hv1 toward the VM's address, no port in it.

@@ -43,3 +43,12 @@ vm_rule_count_is() {
 import json, sys
 print(len(json.load(sys.stdin)[1]["data"]))')" = "$2" ]
 }
+
+# vm_announce SIM PORT [MAC [IP]]: the VM's first frame on PORT (a dummy
+# interface) after it resumes there: a gratuitous ARP, as the guest kernel
+# sends it on link up.
+vm_announce() {
+    local mac=${3:-52:54:00:00:00:01} ip=${4:-10.0.0.1}
+    as "$1" check ovs-appctl netdev-dummy/receive "$2" \
+        "eth(src=$mac,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=$ip,tip=$ip,op=1,sha=$mac,tha=00:00:00:00:00:00)"
+}

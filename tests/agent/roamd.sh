@@ -60,9 +60,9 @@ test_vm_ports_from_libvirt_external_ids() {
         "VM 2 plugged again"
 }
 
-# The VM's port appears on another host: that host claims the VM with the
-# next sequence number and a pseudo identity of its own, and the old host
-# does not fight back.
+# The VM's port appears on another host, and the VM's first frame there:
+# that host claims the VM with the next sequence number and a pseudo
+# identity of its own, and the old host does not fight back.
 test_port_moves_to_another_host() {
     setup_dc
     sim_add hv1
@@ -74,6 +74,10 @@ test_port_moves_to_another_host() {
     libvirt_plug hv1 br-int vnet0 if-vm1 52:54:00:00:00:01 10.0.0.1
     WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv1
     libvirt_plug hv2 br-int vnet3 if-vm1 52:54:00:00:00:01 10.0.0.1
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' vm/rules | grep -q arriving"
+    check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
+        "prepared at hv2, still at hv1"
+    vm_announce hv2 vnet3
     WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv2
     check_eq "1 vnet3 100.68.0.129" \
         "$(vm_field if-vm1 seq) $(vm_field if-vm1 port) $(vm_field if-vm1 pseudo_ip)" \

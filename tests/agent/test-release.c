@@ -39,6 +39,7 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "sset.h"
 #include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -69,12 +70,14 @@ step(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
 {
     struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(roam_idl);
     const struct roamrec_host *chassis = chassis_run(roam_idl, NULL, host);
+    struct sset activated = SSET_INITIALIZER(&activated);
     enum ovsdb_idl_txn_status status;
 
-    vif_run(ovs_idl, NULL, roam_idl, txn, chassis, lm);
+    vif_run(ovs_idl, NULL, roam_idl, txn, chassis, lm, &activated);
     status = ovsdb_idl_txn_commit_block(txn);
     printf("%s\n", ovsdb_idl_txn_status_to_string(status));
     ovsdb_idl_txn_destroy(txn);
+    sset_destroy(&activated);
 }
 
 int

@@ -1,0 +1,227 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "agent/gate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "agent/flowctl.h"
+#include "byte-order.h"
+#include "coverage.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
+#include "openvswitch/ofpbuf.h"
+#include "flow.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(gate);
+
+COVERAGE_DEFINE(gate_held);
+COVERAGE_DEFINE(gate_overflow);
+
+/* The userdata of a gate's "controller" action: a magic, the event, and
+ * the gate's id, so that a packet-in names its VM without a lookup by
+ * address. */
+#define GATE_MAGIC_0 0x52           /* 'R' */
+#define GATE_MAGIC_1 0x47           /* 'G' */
+#define GATE_USERDATA_LEN 8
+
+/* The register bit marking a frame that passed a gate. */
+#define GATE_PASSED "reg12=0/0x80000000"
+#define GATE_MARK "load:1->NXM_NX_REG12[31]"
+
+/* Whether 'cookie' marks a flow of roam's gates (or one a gate learned). */
+bool
+gate_cookie_is_ours(ovs_be64 cookie)
+{
+    return ntohll(cookie) >> 32 == GATE_COOKIE_HI;
+}
+
+static uint64_t
+gate_cookie(uint32_t id)
+{
+    return ((uint64_t) GATE_COOKIE_HI << 32) | id;
+}
+
+static char *
+userdata(enum gate_event event, uint32_t id)
+{
+    return xasprintf("%02x.%02x.%02x.00.%02x.%02x.%02x.%02x", GATE_MAGIC_0,
+                     GATE_MAGIC_1, event, id >> 24, (id >> 16) & 0xff,
+                     (id >> 8) & 0xff, id & 0xff);
+}
+
+/* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
+ * with 'mac' arriving on 'port':
+ *
+ *   - table 0: a frame for 'mac' not yet through a gate is marked, looked
+ *     up in GATE_TABLE (which holds it, until the gate opens) and then runs
+ *     through table 0 again, that is, through the VM's rules;
+ *   - GATE_TABLE: hold, by "controller(pause)";
+ *   - table 0: the VM's first frame on 'port' opens the gate by learning a
+ *     higher-priority, empty flow in GATE_TABLE, tells roamd, and then runs
+ *     through table 0 like any other frame. */
+void
+gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
+                   struct sset *flows)
+{
+    uint64_t cookie = gate_cookie(id);
+    char *hold = userdata(GATE_HOLD, id);
+    char *activate = userdata(GATE_ACTIVATE, id);
+
+    sset_add_and_free(flows, xasprintf(
+        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+        "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK",resubmit(,%d),"
+        "resubmit(,0)", GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac),
+        GATE_TABLE));
+    sset_add_and_free(flows, xasprintf(
+        "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
+        "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
+        ETH_ADDR_ARGS(mac), hold));
+    sset_add_and_free(flows, xasprintf(
+        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",in_port=%"PRIu16
+        ",actions=learn(table=%d,priority=200,idle_timeout=60,"
+        "cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT"),"
+        "controller(userdata=%s),"GATE_MARK",resubmit(,0)", GATE_PRIORITY,
+        cookie, ofp_to_u16(port), GATE_TABLE, cookie, ETH_ADDR_ARGS(mac),
+        activate));
+    free(hold);
+    free(activate);
+}
+
+/* Returns the flow an opened gate 'id' for 'mac' learned, in ovs-ofctl
+ * syntax (to remove it once the gate itself is gone).  The caller frees
+ * it. */
+char *
+gate_opened_flow(uint32_t id, struct eth_addr mac)
+{
+    return xasprintf("table=%d,priority=200,cookie=%#"PRIx64",dl_dst="
+                     ETH_ADDR_FMT",actions=drop", GATE_TABLE, gate_cookie(id),
+                     ETH_ADDR_ARGS(mac));
+}
+
+/* Adds to 'flows' the departure redirect 'id': every unicast frame for
+ * 'mac' goes out 'uplink' (a frame that came in on 'uplink' is dropped by
+ * the switch rather than sent back). */
+void
+gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
+                    struct sset *flows)
+{
+    if (uplink != OFPP_NONE) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
+            "actions=output:%"PRIu16, GATE_PRIORITY, gate_cookie(id),
+            ETH_ADDR_ARGS(mac), ofp_to_u16(uplink)));
+    }
+}
+
+/* Decodes packet-in 'oh'.  If it came from a gate, returns 0 and stores
+ * the gate's id and the event; for GATE_HOLD, also stores in '*resume' the
+ * NXT_RESUME message that delivers the held frame (the caller owns it).
+ * Returns ENOENT for a packet-in that is not a gate's, or EINVAL (logged)
+ * for one that cannot be decoded. */
+int
+gate_decode_packet_in(const struct ofp_header *oh, uint32_t *id,
+                      enum gate_event *event, struct ofpbuf **resume)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+    struct ofputil_packet_in pin;
+    struct ofpbuf continuation;
+    const uint8_t *ud;
+    enum ofperr error;
+
+    *resume = NULL;
+    error = ofputil_decode_packet_in(oh, true, NULL, NULL, &pin, NULL, NULL,
+                                     &continuation);
+    if (error) {
+        VLOG_WARN_RL(&rl, "bad packet-in: %s", ofperr_to_string(error));
+        return EINVAL;
+    }
+    ud = pin.userdata;
+    if (pin.userdata_len != GATE_USERDATA_LEN || ud[0] != GATE_MAGIC_0
+        || ud[1] != GATE_MAGIC_1
+        || (ud[2] != GATE_HOLD && ud[2] != GATE_ACTIVATE)) {
+        return ENOENT;
+    }
+    *event = ud[2];
+    *id = ((uint32_t) ud[4] << 24) | (ud[5] << 16) | (ud[6] << 8) | ud[7];
+    if (*event == GATE_HOLD) {
+        if (!continuation.size) {
+            VLOG_WARN_RL(&rl, "held frame without a continuation");
+            return EINVAL;
+        }
+        *resume = ofputil_encode_resume(&pin, &continuation,
+                                        OFPUTIL_P_OF15_OXM);
+    }
+    return 0;
+}
+
+void
+gate_buffer_init(struct gate_buffer *b, size_t limit)
+{
+    ovs_list_init(&b->msgs);
+    b->n = 0;
+    b->limit = limit;
+    b->n_held = 0;
+    b->n_dropped = 0;
+}
+
+void
+gate_buffer_destroy(struct gate_buffer *b)
+{
+    ofpbuf_list_delete(&b->msgs);
+    b->n = 0;
+}
+
+/* Keeps held frame 'resume' (taken over) in 'b', or drops and counts it if
+ * 'b' is full. */
+void
+gate_buffer_push(struct gate_buffer *b, struct ofpbuf *resume)
+{
+    b->n_held++;
+    if (b->n >= b->limit) {
+        COVERAGE_INC(gate_overflow);
+        b->n_dropped++;
+        ofpbuf_delete(resume);
+        return;
+    }
+    COVERAGE_INC(gate_held);
+    ovs_list_push_back(&b->msgs, &resume->list_node);
+    b->n++;
+}
+
+/* Sends every frame held in 'b' on, in arrival order, through 'fc'.
+ * Returns how many were sent. */
+size_t
+gate_buffer_flush(struct gate_buffer *b, struct flowctl *fc)
+{
+    size_t n = 0;
+
+    while (!ovs_list_is_empty(&b->msgs)) {
+        struct ofpbuf *msg = CONTAINER_OF(ovs_list_pop_front(&b->msgs),
+                                          struct ofpbuf, list_node);
+        if (!flowctl_send(fc, msg)) {
+            n++;
+        }
+    }
+    b->n = 0;
+    return n;
+}

@@ -1,0 +1,91 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_GATE_H
+#define ROAM_GATE_H 1
+
+/* Gates: the data-plane half of a live migration.
+ *
+ * Arrival gate.  While a VM is arriving at a host (its port is there, its
+ * rules are installed, but it still runs at the source), flows at the top
+ * of table 0 hold every unicast frame for the VM's MAC: a
+ * "controller(pause)" in table GATE_TABLE hands it to roamd as a
+ * continuation, which roamd keeps in a bounded per-VM buffer.  The first
+ * frame the VM itself sends on its new port (QEMU's RARP, a gratuitous
+ * ARP, or any packet) runs a "learn" action that adds, in the switch and
+ * within the same upcall, a flow that opens the gate: activation needs no
+ * agent or database round trip.  The same frame tells roamd, which then
+ * resumes the held continuations, so they reach the VM through its rules,
+ * and claims the VM in the database.
+ *
+ * Departure redirect.  While a VM is paused at its source, and after it has
+ * left until stragglers stop, one flow at the top of table 0 sends every
+ * unicast frame for its MAC to the uplink toward the destination.
+ *
+ * Gates use the top priority GATE_PRIORITY of table 0, table GATE_TABLE,
+ * bit 31 of register 12 (set on frames that passed a gate) and cookies
+ * whose upper 32 bits are GATE_COOKIE_HI ("ROAM"); roamd never saves such
+ * flows as a VM's rules. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/list.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+#include "sset.h"
+
+struct flowctl;
+struct ofp_header;
+struct ofpbuf;
+
+#define GATE_TABLE 253
+#define GATE_PRIORITY 65535
+#define GATE_COOKIE_HI 0x524f414dU
+
+bool gate_cookie_is_ours(ovs_be64 cookie);
+
+void gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
+                        struct sset *flows);
+char *gate_opened_flow(uint32_t id, struct eth_addr mac);
+void gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
+                         struct sset *flows);
+
+/* What a gate's packet-in says. */
+enum gate_event {
+    GATE_HOLD = 1,              /* A frame for the VM, held. */
+    GATE_ACTIVATE = 2,          /* The VM's first frame on its new port. */
+};
+
+int gate_decode_packet_in(const struct ofp_header *, uint32_t *id,
+                          enum gate_event *, struct ofpbuf **resume);
+
+/* A bounded buffer of held frames (NXT_RESUME messages ready to send). */
+struct gate_buffer {
+    struct ovs_list msgs;
+    size_t n;                   /* Frames in 'msgs'. */
+    size_t limit;               /* Most frames 'msgs' may hold. */
+    size_t n_held;              /* Frames ever held (delivered or not). */
+    size_t n_dropped;           /* Frames dropped because it was full. */
+};
+
+void gate_buffer_init(struct gate_buffer *, size_t limit);
+void gate_buffer_destroy(struct gate_buffer *);
+void gate_buffer_push(struct gate_buffer *, struct ofpbuf *resume);
+size_t gate_buffer_flush(struct gate_buffer *, struct flowctl *);
+
+#endif /* gate.h */
