@@ -36,6 +36,7 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(ctl);
 
@@ -786,7 +787,10 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
                               dst->name);
     roamrec_vm_verify_host(vm);
     roamrec_vm_verify_seq(vm);
-    m = roamrec_migration_insert(txn);
+    /* The row's uuid is chosen here, so that the caller can find it once
+     * the transaction (which frees the row) has committed. */
+    uuid_generate(uuid);
+    m = roamrec_migration_insert_persist_uuid(txn, uuid);
     roamrec_migration_set_vm(m, vm);
     roamrec_migration_set_vm_name(m, vm->name);
     roamrec_migration_set_src(m, vm->host);
@@ -800,13 +804,6 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
         roamrec_migration_update_external_ids_setkey(m, "port", port);
     }
     status = commit(ctx, txn);
-    if (status == CTL_OK) {
-        const struct uuid *u = ovsdb_idl_txn_get_insert_uuid(
-            txn, &m->header_.uuid);
-
-        *uuid = u ? *u : m->header_.uuid;
-    }
-    ovsdb_idl_txn_destroy(txn);
     return status;
 }
 
@@ -958,7 +955,6 @@ cmd_migrate_out(struct ctl_context *ctx, int argc, char *argv[])
         roamrec_migration_verify_phase(m);
         roamrec_migration_update_timestamps_setkey(m, "pause", ctx->now);
         status = commit(ctx, txn);
-        ovsdb_idl_txn_destroy(txn);
         if (status) {
             return status;
         }
@@ -1157,7 +1153,7 @@ ctl_vm_paused(struct ctl_context *ctx, const char *target, int argc,
             status = fail(ctx, strstr(err, "does not hold")
                           ? CTL_NOT_FOUND : CTL_CONFLICT,
                           "roamd: %s", err);
-        } else if (!strcmp(result, "applied")) {
+        } else if (!strncmp(result, "applied", 7)) {
             struct table *t = add_table(ctx);
 
             table_add_column(t, "vm");

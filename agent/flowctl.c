@@ -868,7 +868,11 @@ flowctl_protocol(const struct flowctl *fc OVS_UNUSED)
 void
 flowctl_wait(struct flowctl *fc)
 {
-    if (!ovs_list_is_empty(&fc->packet_ins)) {
+    if (!ovs_list_is_empty(&fc->packet_ins)
+        || (fc->state == S_IDLE && rconn_is_connected(fc->rconn)
+            && fc->applied_gen != fc->desired_gen
+            && fc->failed_gen != fc->desired_gen)) {
+        /* Work to hand over, or changes to commit. */
         poll_immediate_wake();
     }
     rconn_run_wait(fc->rconn);

@@ -546,9 +546,13 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
             v = fvm_find_gate(f, id);
             if (!v || v->state != FVM_ARRIVING
                 || strcmp(v->bridge, node->name)) {
+                /* A gate that is gone: let a frame it held go on, through
+                 * whatever the switch does with it now. */
                 VLOG_DBG_RL(&stale_rl, "packet-in for stale gate %"PRIu32,
                             id);
-                ofpbuf_delete(resume);
+                if (resume) {
+                    flowctl_send(fc, resume);
+                }
             } else if (event == GATE_ACTIVATE) {
                 if (!v->activated) {
                     fvm_activate(v, fc);
@@ -777,6 +781,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 struct sset none = SSET_INITIALIZER(&none);
 
                 set_gates(v, fc, &none);
+                v->gate_id = 0;     /* What it learned is swept. */
                 v->state = FVM_HELD;
                 v->seq = vm->seq;
                 v->arrived_at = 0;
@@ -1004,6 +1009,8 @@ follow_pause(struct follow *f, const struct shash *flowctls,
         follow_pause__(f, v, fc);
     }
     *applied = flowctl_applied_gen(fc) >= v->change_gen;
+    VLOG_DBG("VM %s: pause: applied %"PRIu64", want %"PRIu64, iface_id,
+             flowctl_applied_gen(fc), v->change_gen);
     return 0;
 }
 

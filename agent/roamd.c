@@ -84,7 +84,7 @@ usage(void)
            "                     send its first frame, and a paused VM to\n"
            "                     resume elsewhere (default 10000)\n"
            "  --buffer-packets=N how many frames to hold per arriving VM\n"
-           "                     (default 1024)\n"
+           "                     (default 4096)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -126,7 +126,7 @@ main(int argc, char *argv[])
     char *unixctl_path = NULL;
     long long int straggler_ms = 10000;
     long long int activate_ms = 10000;
-    long long int buffer_packets = 1024;
+    long long int buffer_packets = 4096;
     struct unixctl_server *unixctl;
     struct roamd roamd;
     int c, error;

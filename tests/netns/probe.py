@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""A UDP probe for tests/netns/migration.sh.
+
+  probe.py send ADDR PORT RATE SECONDS
+      send RATE datagrams a second to ADDR:PORT for SECONDS, each carrying
+      its send time (CLOCK_REALTIME, the clock packet captures use)
+  probe.py first PCAP MAC PORT
+      print, in microseconds, how long after the VM (MAC) announced itself
+      in PCAP the first probe sent after the announcement reached it
+
+Namespaces share the host's clock, so a probe's send time and its capture
+time compare directly: the first probe sent after the announcement shows
+when the VM's new location began forwarding to it.
+"""
+import socket
+import struct
+import sys
+import time
+
+MAGIC = b"roam-probe"
+
+
+def send(addr, port, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    interval = 1.0 / rate
+    start = time.monotonic()
+    n = 0
+    while True:
+        now = time.monotonic()
+        if now - start >= seconds:
+            break
+        s.sendto(MAGIC + struct.pack("!d", time.time()), (addr, port))
+        n += 1
+        delay = start + n * interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    print("sent %d" % n)
+
+
+def first(pcap, mac, port):
+    from scapy.all import rdpcap, ARP, Ether, UDP, Raw
+    pkts = rdpcap(pcap)
+    announce = next(float(p.time) for p in pkts
+                    if ARP in p and p[Ether].src == mac)
+    for p in pkts:
+        if (UDP in p and p[UDP].dport == port and Raw in p
+                and p[Ether].dst == mac):
+            data = bytes(p[Raw].load)
+            if data.startswith(MAGIC):
+                sent = struct.unpack("!d", data[len(MAGIC):len(MAGIC) + 8])[0]
+                if sent >= announce:
+                    print("%d" % round((float(p.time) - announce) * 1e6))
+                    return
+    sys.exit("no probe sent after the announcement reached the VM")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "send":
+        send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
+             float(sys.argv[5]))
+    elif sys.argv[1] == "first":
+        first(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        sys.exit(__doc__)
