@@ -627,6 +627,7 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
     table_add_column(t, "seq");
     table_add_column(t, "phase");
     table_add_column(t, "rules_moved");
+    table_add_column(t, "pause_ms");
     table_add_column(t, "activate_ms");
     table_add_column(t, "migrate_out_ms");
     table_add_column(t, "complete_ms");
@@ -640,6 +641,7 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
         add_cellf(t, "%"PRId64, m->seq);
         add_cell(t, m->phase);
         add_cellf(t, "%"PRId64, m->rules_moved);
+        add_duration(t, m, "prepare", "pause");
         add_duration(t, m, "prepare", "activate");
         add_duration(t, m, "prepare", "migrate-out");
         add_duration(t, m, "prepare", "complete");
@@ -776,7 +778,13 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
                     vm->name, vm->host->name);
     }
     m = pending_migration(idl, vm);
-    if (m) {
+    if (m && m->dst == dst && !strcmp(m->phase, "prepare")
+        && m->seq == vm->seq + 1 && !port) {
+        /* The destination already prepares (its port appeared): this
+         * migration is that one. */
+        *uuid = m->header_.uuid;
+        return CTL_OK;
+    } else if (m) {
         return fail(ctx, CTL_CONFLICT, "VM %s is already migrating to %s "
                     "(phase %s)", vm->name, m->dst ? m->dst->name : "?",
                     m->phase);

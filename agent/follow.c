@@ -627,8 +627,7 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
         const struct roamrec_migration *m = migration_pending(roam_idl, vm,
                                                               chassis);
 
-        if (!m || migration_phase_time(roam_idl, vm, vm->seq + 1, "prepare")
-                  <= v->gave_up_wall) {
+        if (!m || migration_row_time(m, "prepare") <= v->gave_up_wall) {
             return;             /* Until asked again (roamctl migrate-in). */
         }
         fvm_destroy(f, v);
@@ -682,7 +681,7 @@ run_pause(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
                                                           NULL);
 
     if (!v->paused && m && m->src == chassis
-        && migration_phase_time(roam_idl, vm, vm->seq + 1, "pause") >= 0) {
+        && migration_row_time(m, "pause") >= 0) {
         /* "roamctl migrate-out": the pause notice, through the database. */
         follow_pause__(f, v, fc);
         v->pause_recorded = true;

@@ -192,6 +192,21 @@ migration_roll_back(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
               seq, error);
 }
 
+/* Returns the wall-clock time at which migration 'm' entered 'phase', or
+ * -1 if it did not. */
+long long int
+migration_row_time(const struct roamrec_migration *m, const char *phase)
+{
+    size_t i;
+
+    for (i = 0; i < m->n_timestamps; i++) {
+        if (!strcmp(m->key_timestamps[i], phase)) {
+            return m->value_timestamps[i];
+        }
+    }
+    return -1;
+}
+
 /* Returns the wall-clock time at which the migration of 'vm' to 'seq'
  * entered 'phase', or -1 if it did not (or there is no such migration). */
 long long int
