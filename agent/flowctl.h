@@ -89,6 +89,8 @@ uint64_t flowctl_failed_gen(const struct flowctl *);
 void flowctl_request_view(struct flowctl *);
 const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
 unsigned int flowctl_view_seqno(const struct flowctl *);
+uint64_t flowctl_view_digest(const struct flowctl *);
+long long int flowctl_view_ms(const struct flowctl *);
 
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);

@@ -83,7 +83,8 @@ struct fvm {
     struct sset flows;          /* Its flows in the bridge's desired table. */
     struct sset gates;          /* Its gate or redirect flows there. */
     uint64_t change_gen;        /* Desired generation after our last edit. */
-    unsigned int view_seqno;    /* Last view classified. */
+    unsigned int view_seqno;    /* Last view looked at. */
+    uint64_t view_digest;       /* Digest of the last view classified. */
     long long int deadline;     /* FVM_LEAVING: when redirects go;
                                  * FVM_ARRIVING: when to give up. */
     size_t n_rules;
@@ -118,6 +119,7 @@ struct follow {
     struct shash swept;         /* Bridge -> view seqno last swept. */
     struct shash uplinks;       /* Bridge -> uplink ofport, as uintptr_t. */
     struct sset activated;      /* For follow_activated(). */
+    bool agent_activation;      /* Open gates from roamd, not the switch. */
 };
 
 /* Returns a new follow module that keeps a departed VM's receive rules
@@ -511,14 +513,29 @@ fvm_clear(struct fvm *v, const struct shash *flowctls)
 
 /* Opens 'v''s arrival gate for good: the VM sent its first frame here. */
 static void
-fvm_activate(struct fvm *v, struct flowctl *fc)
+fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
 {
+    if (f->agent_activation) {
+        struct sset gates;
+
+        sset_clone(&gates, &v->gates);
+        sset_add_and_free(&gates, gate_opened_flow(v->gate_id, v->mac));
+        set_gates(v, fc, &gates);
+    }
     v->activated = true;
     v->activated_wall = time_wall_msec();
     v->n_delivered = gate_buffer_flush(&v->buffer, fc);
     VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, %"PRIuSIZE
               " held frames delivered (%"PRIuSIZE" dropped)", v->iface_id,
               ofp_to_u16(v->port), v->n_delivered, v->buffer.n_dropped);
+}
+
+/* Makes roamd, rather than the switch, open arrival gates: the way other
+ * systems activate a port, kept as a benchmark's baseline. */
+void
+follow_set_agent_activation(struct follow *f, bool agent)
+{
+    f->agent_activation = agent;
 }
 
 /* Takes the packet-ins of every bridge in 'flowctls': gates' held frames
@@ -555,7 +572,7 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
                 }
             } else if (event == GATE_ACTIVATE) {
                 if (!v->activated) {
-                    fvm_activate(v, fc);
+                    fvm_activate(f, v, fc);
                 }
             } else if (v->activated) {
                 /* Held just before the gate opened. */
@@ -634,6 +651,13 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
         v = NULL;
     }
     if (v && v->state == FVM_ARRIVING) {
+        if (v->arrived_at && flowctl_applied_gen(fc) >= v->change_gen) {
+            VLOG_INFO("VM %s: %"PRIuSIZE" rules ready behind the gate on "
+                      "port %"PRIu16" %lld ms after its port appeared",
+                      vm->name, sset_count(&v->flows), ofp_to_u16(v->port),
+                      now - v->arrived_at);
+            v->arrived_at = 0;
+        }
         if (vm->seq >= v->seq) {
             arrival_give_up(v, flowctls, roam_idl, txn, vm, chassis,
                             "another host claimed the VM");
@@ -663,7 +687,8 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     render_rules(vm, port, false, &flows);
     set_flows(v, fc, &flows);
     sset_init(&gates);
-    gate_arrival_flows(fvm_gate_id(f, v), v->mac, port, &gates);
+    gate_arrival_flows(fvm_gate_id(f, v), v->mac, port,
+                       !f->agent_activation, &gates);
     set_gates(v, fc, &gates);
     VLOG_INFO("VM %s: prepared on port %"PRIu16": %"PRIuSIZE" rules "
               "installed behind gate %"PRIu32, vm->name, ofp_to_u16(port),
@@ -725,7 +750,15 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
         return;
     }
     if (scan) {
-        f->next_scan = now + SCAN_MS;
+        /* Reading a large flow table is not free: read it at most a fifth
+         * of the time. */
+        struct shash_node *node;
+        long long int interval = SCAN_MS;
+
+        SHASH_FOR_EACH (node, flowctls) {
+            interval = MAX(interval, 4 * flowctl_view_ms(node->data));
+        }
+        f->next_scan = now + interval;
     }
 
     /* Where each VM port is, and each bridge's uplink. */
@@ -843,7 +876,13 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                     && view_gen >= v->change_gen
                     && flowctl_applied_gen(fc) >= v->change_gen) {
                     v->view_seqno = flowctl_view_seqno(fc);
-                    save_rules(v, fc, vm, roam_txn);
+                    /* Classify again only if the switch's flows changed,
+                     * or the database does not hold what was saved. */
+                    if (flowctl_view_digest(fc) != v->view_digest
+                        || vm->n_rules != v->n_rules) {
+                        v->view_digest = flowctl_view_digest(fc);
+                        save_rules(v, fc, vm, roam_txn);
+                    }
                 }
                 if (scan) {
                     flowctl_request_view(fc);

@@ -56,6 +56,7 @@ struct follow *follow_create(long long int straggler_ms,
                              long long int activate_ms, size_t buffer_limit);
 void follow_destroy(struct follow *);
 
+void follow_set_agent_activation(struct follow *, bool agent);
 void follow_process_packet_ins(struct follow *, const struct shash *flowctls);
 const struct sset *follow_activated(struct follow *);
 int follow_pause(struct follow *, const struct shash *flowctls,

@@ -78,10 +78,11 @@ userdata(enum gate_event event, uint32_t id)
  *   - GATE_TABLE: hold, by "controller(pause)";
  *   - table 0: the VM's first frame on 'port' opens the gate by learning a
  *     higher-priority, empty flow in GATE_TABLE, tells roamd, and then runs
- *     through table 0 like any other frame. */
+ *     through table 0 like any other frame.  Without 'learn', it only tells
+ *     roamd, which must then install gate_opened_flow() itself. */
 void
 gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
-                   struct sset *flows)
+                   bool learn, struct sset *flows)
 {
     uint64_t cookie = gate_cookie(id);
     char *hold = userdata(GATE_HOLD, id);
@@ -96,13 +97,23 @@ gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
         "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
         "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
         ETH_ADDR_ARGS(mac), hold));
-    sset_add_and_free(flows, xasprintf(
-        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",in_port=%"PRIu16
-        ",actions=learn(table=%d,priority=200,idle_timeout=60,"
-        "cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT"),"
-        "controller(userdata=%s),"GATE_MARK",resubmit(,0)", GATE_PRIORITY,
-        cookie, ofp_to_u16(port), GATE_TABLE, cookie, ETH_ADDR_ARGS(mac),
-        activate));
+    if (learn) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "in_port=%"PRIu16",actions=learn(table=%d,priority=200,"
+            "idle_timeout=60,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT"),"
+            "controller(userdata=%s),"GATE_MARK",resubmit(,0)",
+            GATE_PRIORITY, cookie, ofp_to_u16(port), GATE_TABLE, cookie,
+            ETH_ADDR_ARGS(mac), activate));
+    } else {
+        /* Activation by the agent, as other systems do it: roamd opens the
+         * gate once it hears of the frame (a benchmark's baseline). */
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "in_port=%"PRIu16",actions=controller(userdata=%s),"GATE_MARK","
+            "resubmit(,0)", GATE_PRIORITY, cookie, ofp_to_u16(port),
+            activate));
+    }
     free(hold);
     free(activate);
 }

@@ -60,7 +60,7 @@ struct ofpbuf;
 bool gate_cookie_is_ours(ovs_be64 cookie);
 
 void gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
-                        struct sset *flows);
+                        bool learn, struct sset *flows);
 char *gate_opened_flow(uint32_t id, struct eth_addr mac);
 void gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                          struct sset *flows);

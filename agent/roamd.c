@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent/bridges.h"
@@ -85,6 +86,9 @@ usage(void)
            "                     resume elsewhere (default 10000)\n"
            "  --buffer-packets=N how many frames to hold per arriving VM\n"
            "                     (default 4096)\n"
+           "  --activation=switch|agent  who opens an arriving VM's gate on\n"
+           "                     its first frame: the switch itself\n"
+           "                     (default), or roamd (a baseline)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -104,6 +108,7 @@ main(int argc, char *argv[])
         OPT_STRAGGLER,
         OPT_ACTIVATE,
         OPT_BUFFER,
+        OPT_ACTIVATION,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -115,6 +120,7 @@ main(int argc, char *argv[])
         {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
         {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
         {"buffer-packets", required_argument, NULL, OPT_BUFFER},
+        {"activation", required_argument, NULL, OPT_ACTIVATION},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -127,6 +133,7 @@ main(int argc, char *argv[])
     long long int straggler_ms = 10000;
     long long int activate_ms = 10000;
     long long int buffer_packets = 4096;
+    bool agent_activation = false;
     struct unixctl_server *unixctl;
     struct roamd roamd;
     int c, error;
@@ -170,6 +177,13 @@ main(int argc, char *argv[])
                 || buffer_packets < 0 || buffer_packets > 1000000) {
                 ovs_fatal(0, "--buffer-packets takes a number of frames "
                           "from 0 to 1000000");
+            }
+            break;
+        case OPT_ACTIVATION:
+            if (!strcmp(optarg, "agent") || !strcmp(optarg, "switch")) {
+                agent_activation = !strcmp(optarg, "agent");
+            } else {
+                ovs_fatal(0, "--activation takes \"switch\" or \"agent\"");
             }
             break;
         case 'h':
@@ -221,6 +235,7 @@ main(int argc, char *argv[])
     bridges_register_ovs_idl(ovs_idl);
     shash_init(&roamd.flowctls);
     roamd.follow = follow_create(straggler_ms, activate_ms, buffer_packets);
+    follow_set_agent_activation(roamd.follow, agent_activation);
     roamd.links = link_monitor_create();
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);

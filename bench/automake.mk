@@ -12,4 +12,5 @@ bench_frame_blast_LDADD = lib/libroam.la
 EXTRA_DIST += \
 	bench/run-bench-actions \
 	bench/run-bench-datapath \
-	bench/run-bench-handover
+	bench/run-bench-handover \
+	bench/run-bench-switchover

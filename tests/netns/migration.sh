@@ -58,7 +58,7 @@ two_hypervisors() {
     done
     for hv in 1 2; do
         SIM_NETNS=${tag}h$hv roamd_start hv$hv "$T/db/db.sock" hv$hv \
-            --straggler-timeout=2000
+            --straggler-timeout=2000 ${ROAMD_OPTS:-}
     done
     as hv1 check ovs-vsctl add-port br-int "${tag}vp" -- set interface \
         "${tag}vp" external_ids:iface-id=if-vm1 \
