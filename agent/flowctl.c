@@ -101,6 +101,8 @@ struct flowctl {
     long long int view_started; /* time_msec() the dump in flight began. */
     long long int view_ms;      /* How long the last complete dump took. */
 
+    ovs_be32 pace_xid;          /* Caller's pacing barrier, or 0. */
+
     /* Packet-ins (NXT_PACKET_IN2) not yet taken by the caller. */
     struct ovs_list packet_ins;
     size_t n_packet_ins;
@@ -776,6 +778,9 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
     } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->state == S_DUMPING
                && oh->xid == fc->dump_xid) {
         process_dump_reply(fc, oh);
+    } else if (type == OFPTYPE_BARRIER_REPLY && fc->pace_xid
+               && oh->xid == fc->pace_xid) {
+        fc->pace_xid = 0;
     } else if (type == OFPTYPE_BARRIER_REPLY && oh->xid == fc->barrier_xid) {
         if (fc->state == S_ADDING) {
             finish_bundle(fc);
@@ -816,6 +821,7 @@ flowctl_run(struct flowctl *fc)
             entries_clear(&fc->pending);
         }
         fc->state = S_DISCONNECTED;
+        fc->pace_xid = 0;
         if (fc->view_in_flight) {
             fc->view_in_flight = false;
             fc->view_wanted = true;
@@ -886,6 +892,23 @@ flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
     }
     send_msg(fc, msg);
     return 0;
+}
+
+/* For callers that send many messages with flowctl_send(): returns true if
+ * the switch has processed everything sent before the last call to
+ * flowctl_pace() (or there was none, or the connection dropped since), in
+ * which case it sends a new barrier to wait on.  A caller that sends a
+ * batch only when this returns true keeps at most one batch queued in the
+ * switch, so that the switch's other work (forwarding) goes on between
+ * batches. */
+bool
+flowctl_pace(struct flowctl *fc)
+{
+    if (fc->pace_xid || !rconn_is_connected(fc->rconn)) {
+        return false;
+    }
+    fc->pace_xid = send_msg(fc, ofputil_encode_barrier_request(OF_VERSION));
+    return true;
 }
 
 /* The OpenFlow protocol of the bridge's connection, for encoding messages

@@ -95,6 +95,7 @@ long long int flowctl_view_ms(const struct flowctl *);
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);
+bool flowctl_pace(struct flowctl *);
 enum ofputil_protocol flowctl_protocol(const struct flowctl *);
 
 #endif /* flowctl.h */

@@ -50,6 +50,11 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
  * to save rules an operator adds or removes. */
 #define SCAN_MS 500
 
+/* Held frames go back to the switch this many at a time, each batch after
+ * the switch processed the previous one, so that the new frames the VM gets
+ * once its gate opens are not stuck behind hundreds of held ones. */
+#define FLUSH_BATCH 8
+
 enum fvm_state {
     FVM_HELD,           /* This host holds the VM. */
     FVM_LEAVING,        /* Gone elsewhere; receive rules redirected. */
@@ -524,10 +529,19 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
     }
     v->activated = true;
     v->activated_wall = time_wall_msec();
-    v->n_delivered = gate_buffer_flush(&v->buffer, fc);
-    VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, %"PRIuSIZE
-              " held frames delivered (%"PRIuSIZE" dropped)", v->iface_id,
-              ofp_to_u16(v->port), v->n_delivered, v->buffer.n_dropped);
+    VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, delivering "
+              "%"PRIuSIZE" held frames (%"PRIuSIZE" dropped)", v->iface_id,
+              ofp_to_u16(v->port), v->buffer.n, v->buffer.n_dropped);
+}
+
+/* Sends the next batch of the frames 'v''s gate held, once the switch has
+ * processed the previous batch. */
+static void
+fvm_flush(struct fvm *v, struct flowctl *fc)
+{
+    if (v->buffer.n && flowctl_pace(fc)) {
+        v->n_delivered += gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
+    }
 }
 
 /* Makes roamd, rather than the switch, open arrival gates: the way other
@@ -574,7 +588,7 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
                 if (!v->activated) {
                     fvm_activate(f, v, fc);
                 }
-            } else if (v->activated) {
+            } else if (v->activated && !v->buffer.n) {
                 /* Held just before the gate opened. */
                 v->buffer.n_held++;
                 v->n_delivered++;
@@ -583,6 +597,17 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
                 gate_buffer_push(&v->buffer, resume);
             }
             ofpbuf_delete(msg);
+        }
+    }
+
+    /* Held frames of opened gates, a batch at a time. */
+    struct fvm *v;
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        struct flowctl *fc = v->buffer.n ? shash_find_data(flowctls,
+                                                           v->bridge)
+                                         : NULL;
+        if (fc && v->activated) {
+            fvm_flush(v, fc);
         }
     }
 }

@@ -219,20 +219,20 @@ gate_buffer_push(struct gate_buffer *b, struct ofpbuf *resume)
     b->n++;
 }
 
-/* Sends every frame held in 'b' on, in arrival order, through 'fc'.
- * Returns how many were sent. */
+/* Sends at most 'max' of the frames held in 'b' on, in arrival order,
+ * through 'fc'.  Returns how many were sent. */
 size_t
-gate_buffer_flush(struct gate_buffer *b, struct flowctl *fc)
+gate_buffer_flush(struct gate_buffer *b, struct flowctl *fc, size_t max)
 {
     size_t n = 0;
 
-    while (!ovs_list_is_empty(&b->msgs)) {
+    while (n < max && !ovs_list_is_empty(&b->msgs)) {
         struct ofpbuf *msg = CONTAINER_OF(ovs_list_pop_front(&b->msgs),
                                           struct ofpbuf, list_node);
+        b->n--;
         if (!flowctl_send(fc, msg)) {
             n++;
         }
     }
-    b->n = 0;
     return n;
 }

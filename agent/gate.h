@@ -86,6 +86,7 @@ struct gate_buffer {
 void gate_buffer_init(struct gate_buffer *, size_t limit);
 void gate_buffer_destroy(struct gate_buffer *);
 void gate_buffer_push(struct gate_buffer *, struct ofpbuf *resume);
-size_t gate_buffer_flush(struct gate_buffer *, struct flowctl *);
+size_t gate_buffer_flush(struct gate_buffer *, struct flowctl *,
+                         size_t max);
 
 #endif /* gate.h */
