@@ -589,11 +589,18 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
                     fvm_activate(f, v, fc);
                 }
             } else if (v->activated && !v->buffer.n) {
-                /* Held just before the gate opened. */
+                /* Held just before the gate opened, or by a datapath flow
+                 * that the switch has not revalidated yet. */
+                VLOG_DBG("VM %s: frame held after its gate opened",
+                         v->iface_id);
                 v->buffer.n_held++;
                 v->n_delivered++;
                 flowctl_send(fc, resume);
             } else {
+                if (v->activated) {
+                    VLOG_DBG("VM %s: frame held after its gate opened",
+                             v->iface_id);
+                }
                 gate_buffer_push(&v->buffer, resume);
             }
             ofpbuf_delete(msg);
