@@ -83,10 +83,14 @@ agent_roamctl_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
 man_MANS += agent/roamctl.8
 EXTRA_DIST += agent/roamctl.8
 
-bin_PROGRAMS += agent/roamd
+sbin_PROGRAMS += agent/roamd
 agent_roamd_SOURCES = agent/roamd.c
 agent_roamd_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
 agent_roamd_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
 	$(LIBNL_LIBS)
 man_MANS += agent/roamd.8
 EXTRA_DIST += agent/roamd.8
+
+# The schema, for creating the database (roam-db.service).
+roamdatadir = $(datadir)/roam
+roamdata_DATA = agent/roam.ovsschema
