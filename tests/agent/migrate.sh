@@ -219,3 +219,35 @@ print(s["result"], s["rules_moved"],
       "phases:" + ",".join(r[0] for r in phases["data"]))' "$T/report.json")" \
         "JSON report"
 }
+
+# The libvirt hook (debian/roam-libvirt-hook, installed as
+# /etc/libvirt/hooks/qemu.d/roam): on "migrate begin" at the destination it
+# sends migrate-in for each Open vSwitch port in the domain XML libvirt
+# passes it; other operations do nothing; it never fails.
+test_libvirt_hook_sends_migrate_in() {
+    vm1_at_hv1 hv1 hv2
+    cat > "$T/domain.xml" <<'XML'
+<domain type='kvm'>
+  <name>guest1</name>
+  <devices>
+    <interface type='bridge'>
+      <mac address='52:54:00:00:00:01'/>
+      <source bridge='br-int'/>
+      <virtualport type='openvswitch'>
+        <parameters interfaceid='if-vm1'/>
+      </virtualport>
+    </interface>
+  </devices>
+</domain>
+XML
+    local hook=$ROAM_SRCDIR/debian/roam-libvirt-hook
+    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+        check "$hook" guest1 started begin - < "$T/domain.xml"
+    check_eq none "$(migration_field hv2 phase)" "nothing on started"
+    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+        check "$hook" guest1 migrate begin - < "$T/domain.xml"
+    check_eq prepare "$(migration_field hv2 phase)" "migrate-in on migrate begin"
+    # A second "migrate begin" (or any failure) still exits 0.
+    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+        check "$hook" guest1 migrate begin - < "$T/domain.xml"
+}
