@@ -109,6 +109,13 @@ test_install_upgrade_purge() {
     chroot "$ROOT" apt-get -s upgrade > "$T/upgrade.log" 2>&1
     check_fails grep -q "^Inst openvswitch" "$T/upgrade.log"
 
+    # The units are valid and name commands that exist in the root.
+    if command -v systemd-analyze >/dev/null; then
+        check systemd-analyze verify --man=no --root="$ROOT" roamd.service \
+            roam-db.service ovsdb-server.service ovs-vswitchd.service \
+            openvswitch-switch.service
+    fi
+
     # Start the services as their units do: Open vSwitch, the roam
     # database, roamd (registering this host from /etc/roam/roam.conf).
     cat >> "$ROOT/etc/roam/roam.conf" <<'EOF'
