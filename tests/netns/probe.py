@@ -6,7 +6,8 @@
       its send time (CLOCK_REALTIME, the clock packet captures use)
   probe.py first PCAP MAC PORT
       print, in microseconds, how long after the VM (MAC) announced itself
-      in PCAP the first probe sent after the announcement reached it
+      in PCAP the first probe (UDP to PORT) or ping sent after the
+      announcement reached it
 
 Namespaces share the host's clock, so a probe's send time and its capture
 time compare directly: the first probe sent after the announcement shows
@@ -37,20 +38,33 @@ def send(addr, port, rate, seconds):
     print("sent %d" % n)
 
 
+def sent_time(p, port):
+    """The send time a probe or a ping carries, or None."""
+    from scapy.all import UDP, ICMP, Raw
+    if Raw not in p:
+        return None
+    data = bytes(p[Raw].load)
+    if UDP in p and p[UDP].dport == port and data.startswith(MAGIC):
+        return struct.unpack("!d", data[len(MAGIC):len(MAGIC) + 8])[0]
+    if ICMP in p and p[ICMP].type == 8 and len(data) >= 16:
+        # ping's payload starts with its send time, a struct timeval.
+        sec, usec = struct.unpack("<qq", data[:16])
+        return sec + usec / 1e6
+    return None
+
+
 def first(pcap, mac, port):
-    from scapy.all import rdpcap, ARP, Ether, UDP, Raw
+    from scapy.all import rdpcap, ARP, Ether
     pkts = rdpcap(pcap)
     announce = next(float(p.time) for p in pkts
                     if ARP in p and p[Ether].src == mac)
     for p in pkts:
-        if (UDP in p and p[UDP].dport == port and Raw in p
-                and p[Ether].dst == mac):
-            data = bytes(p[Raw].load)
-            if data.startswith(MAGIC):
-                sent = struct.unpack("!d", data[len(MAGIC):len(MAGIC) + 8])[0]
-                if sent >= announce:
-                    print("%d" % round((float(p.time) - announce) * 1e6))
-                    return
+        if p[Ether].dst != mac:
+            continue
+        sent = sent_time(p, port)
+        if sent is not None and sent >= announce:
+            print("%d" % round((float(p.time) - announce) * 1e6))
+            return
     sys.exit("no probe sent after the announcement reached the VM")
 
 
