@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/migration.h"
 #include "agent/roam-idl.h"
 #include "agent/roamdb.h"
 #include "openvswitch/vlog.h"
@@ -581,26 +582,13 @@ cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
     return CTL_OK;
 }
 
-static int64_t
-stamp(const struct roamrec_migration *m, const char *phase)
-{
-    size_t i;
-
-    for (i = 0; i < m->n_timestamps; i++) {
-        if (!strcmp(m->key_timestamps[i], phase)) {
-            return m->value_timestamps[i];
-        }
-    }
-    return -1;
-}
-
 /* Milliseconds from phase 'a' to phase 'b' of 'm', as text ("-" if either
  * is missing). */
 static void
 add_duration(struct table *t, const struct roamrec_migration *m,
              const char *a, const char *b)
 {
-    int64_t ta = stamp(m, a), tb = stamp(m, b);
+    int64_t ta = migration_row_time(m, a), tb = migration_row_time(m, b);
 
     if (ta < 0 || tb < 0) {
         add_cell(t, NULL);
@@ -664,13 +652,6 @@ find_host(struct ovsdb_idl *idl, const char *name)
     return NULL;
 }
 
-static bool
-phase_is_final(const char *phase)
-{
-    return (!strcmp(phase, "complete") || !strcmp(phase, "rolled-back")
-            || !strcmp(phase, "aborted"));
-}
-
 /* The migration of 'vm' under way, if any. */
 static const struct roamrec_migration *
 pending_migration(struct ovsdb_idl *idl, const struct roamrec_vm *vm)
@@ -678,7 +659,7 @@ pending_migration(struct ovsdb_idl *idl, const struct roamrec_vm *vm)
     const struct roamrec_migration *m;
 
     ROAMREC_MIGRATION_FOR_EACH (m, idl) {
-        if (m->vm == vm && !phase_is_final(m->phase)) {
+        if (m->vm == vm && !migration_phase_is_final(m->phase)) {
             return m;
         }
     }
@@ -695,7 +676,7 @@ static const char *const report_phases[] = {
 static void
 migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
 {
-    int64_t prepare = stamp(m, "prepare"), last = prepare;
+    int64_t prepare = migration_row_time(m, "prepare"), last = prepare;
     struct table *t = add_table(ctx);
     size_t i;
 
@@ -703,7 +684,7 @@ migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
     table_add_column(t, "ms_after_prepare");
     table_add_column(t, "ms_in_phase_before");
     for (i = 0; i < ARRAY_SIZE(report_phases); i++) {
-        int64_t at = stamp(m, report_phases[i]);
+        int64_t at = migration_row_time(m, report_phases[i]);
 
         if (at < 0) {
             continue;
@@ -750,8 +731,6 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
     const struct roamrec_host *dst;
     const struct roamrec_vm *vm;
     struct ovsdb_idl_txn *txn;
-    const char *key = "prepare";
-    int64_t now = ctx->now;
     enum ctl_status status;
 
     vm = find_vm(idl, vm_name);
@@ -795,17 +774,8 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
                               dst->name);
     roamrec_vm_verify_host(vm);
     roamrec_vm_verify_seq(vm);
-    /* The row's uuid is chosen here, so that the caller can find it once
-     * the transaction (which frees the row) has committed. */
     uuid_generate(uuid);
-    m = roamrec_migration_insert_persist_uuid(txn, uuid);
-    roamrec_migration_set_vm(m, vm);
-    roamrec_migration_set_vm_name(m, vm->name);
-    roamrec_migration_set_src(m, vm->host);
-    roamrec_migration_set_dst(m, dst);
-    roamrec_migration_set_phase(m, "prepare");
-    roamrec_migration_set_seq(m, vm->seq + 1);
-    roamrec_migration_set_timestamps(m, &key, &now, 1);
+    m = migration_insert(txn, vm, dst, uuid);
     roamrec_migration_update_external_ids_setkey(m, "requested-by",
                                                  "roamctl");
     if (port) {
@@ -819,11 +789,11 @@ static void
 print_progress(struct ctl_context *ctx, const struct roamrec_migration *m,
                size_t *n_reported)
 {
-    int64_t prepare = stamp(m, "prepare");
+    int64_t prepare = migration_row_time(m, "prepare");
     size_t i, n = 0;
 
     for (i = 0; i < ARRAY_SIZE(report_phases); i++) {
-        int64_t at = stamp(m, report_phases[i]);
+        int64_t at = migration_row_time(m, report_phases[i]);
 
         if (at >= 0 && ++n > *n_reported) {
             if (ctx->progress) {
@@ -882,7 +852,7 @@ cmd_migrate(struct ctl_context *ctx, int argc, char *argv[])
                 break;
             }
             print_progress(ctx, m, &n_reported);
-            if (phase_is_final(m->phase)) {
+            if (migration_phase_is_final(m->phase)) {
                 break;
             }
         }
@@ -958,7 +928,7 @@ cmd_migrate_out(struct ctl_context *ctx, int argc, char *argv[])
         return fail(ctx, CTL_CONFLICT, "VM %s has no migration waiting to "
                     "leave its host (run migrate-in first)", vm->name);
     }
-    if (stamp(m, "pause") < 0) {
+    if (migration_row_time(m, "pause") < 0) {
         txn = ovsdb_idl_txn_create(idl);
         roamrec_migration_verify_phase(m);
         roamrec_migration_update_timestamps_setkey(m, "pause", ctx->now);

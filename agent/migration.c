@@ -92,22 +92,21 @@ migration_pending(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
     return NULL;
 }
 
-/* Makes sure, through 'txn', that a Migration row records 'vm' moving to
- * 'dst' at its next sequence number, creating it in phase "prepare" if
- * there is none.  Returns the row. */
+/* Inserts, through 'txn', the Migration row of 'vm' moving from its
+ * current host to 'dst' at its next sequence number, in phase "prepare",
+ * stamped now.  If 'uuid' is nonnull, the row gets that uuid, so that the
+ * caller can find it once the transaction (which frees the row) has
+ * committed.  Returns the new row. */
 const struct roamrec_migration *
-migration_record_prepare(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
-                         const struct roamrec_vm *vm,
-                         const struct roamrec_host *dst)
+migration_insert(struct ovsdb_idl_txn *txn, const struct roamrec_vm *vm,
+                 const struct roamrec_host *dst, const struct uuid *uuid)
 {
-    const struct roamrec_migration *m = migration_pending(idl, vm, dst);
+    const struct roamrec_migration *m;
     const char *key = "prepare";
     int64_t now = time_wall_msec();
 
-    if (m) {
-        return m;
-    }
-    m = roamrec_migration_insert(txn);
+    m = (uuid ? roamrec_migration_insert_persist_uuid(txn, uuid)
+         : roamrec_migration_insert(txn));
     roamrec_migration_set_vm(m, vm);
     roamrec_migration_set_vm_name(m, vm->name);
     roamrec_migration_set_src(m, vm->host);
@@ -117,10 +116,34 @@ migration_record_prepare(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
     roamrec_migration_set_timestamps(m, &key, &now, 1);
     roamrec_migration_set_rules_moved(m, 0);
     roamrec_migration_set_packets_buffered(m, 0);
+    return m;
+}
+
+/* Makes sure, through 'txn', that a Migration row records 'vm' moving to
+ * 'dst' at its next sequence number, creating it in phase "prepare" if
+ * there is none.  Returns the row. */
+const struct roamrec_migration *
+migration_record_prepare(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                         const struct roamrec_vm *vm,
+                         const struct roamrec_host *dst)
+{
+    const struct roamrec_migration *m = migration_pending(idl, vm, dst);
+
+    if (m) {
+        return m;
+    }
+    m = migration_insert(txn, vm, dst, NULL);
     VLOG_INFO("VM %s: migration from %s to %s prepared (seq %"PRId64")",
               vm->name, vm->host ? vm->host->name : "no host", dst->name,
               vm->seq + 1);
     return m;
+}
+
+/* Whether 'phase' ends a migration. */
+bool
+migration_phase_is_final(const char *phase)
+{
+    return phase_rank(phase) < 0 || !strcmp(phase, "complete");
 }
 
 /* Moves the Migration row of 'vm' at 'seq' forward to 'phase' (never

@@ -41,6 +41,7 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct roamrec_host;
 struct roamrec_vm;
+struct uuid;
 
 struct roamrec_migration;
 
@@ -48,6 +49,10 @@ bool migration_is_live(const struct roamrec_vm *);
 const struct roamrec_migration *migration_pending(
     struct ovsdb_idl *, const struct roamrec_vm *,
     const struct roamrec_host *dst);
+const struct roamrec_migration *migration_insert(
+    struct ovsdb_idl_txn *, const struct roamrec_vm *,
+    const struct roamrec_host *dst, const struct uuid *);
+bool migration_phase_is_final(const char *phase);
 const struct roamrec_migration *migration_record_prepare(
     struct ovsdb_idl *, struct ovsdb_idl_txn *, const struct roamrec_vm *,
     const struct roamrec_host *dst);

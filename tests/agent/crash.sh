@@ -12,12 +12,7 @@ RECV="table=1,priority=100,ip,nw_dst=10.0.0.1,actions=output:%d"
 # crash_hv HV DB: a hypervisor with an uplink and a roamd on roam database
 # DB (a socket or a remote).
 crash_hv() {
-    sim_add "$1"
-    as "$1" check ovs-vsctl add-br br-int -- set bridge br-int \
-        datapath-type=dummy fail-mode=secure \
-        -- add-port br-int uplink -- set interface uplink type=dummy \
-           ofport_request=100 external_ids:roam-uplink=true
-    roamd_start "$1" "$2" "$1" --straggler-timeout=500
+    uplinked_hv "$1" "$2" --straggler-timeout=500
 }
 
 crash_setup() {

@@ -10,17 +10,8 @@ RECV_RULE="table=0,priority=100,ip,nw_dst=10.0.0.1,actions=output:5"
 OTHER_RULE="table=0,priority=300,in_port=7,actions=drop"
 
 hv_setup() {
-    local hv=$1
-    sim_add "$hv"
-    as "$hv" check ovs-vsctl add-br br-int -- set bridge br-int \
-        datapath-type=dummy fail-mode=secure \
-        -- add-port br-int uplink -- set interface uplink type=dummy \
-           ofport_request=100 external_ids:roam-uplink=true
-    roamd_start "$hv" "$T/db/db.sock" "$hv" --straggler-timeout=3000 \
+    uplinked_hv "$1" "$T/db/db.sock" --straggler-timeout=3000 \
         --activate-timeout=15000
-    # roamd is connected to the bridge once it publishes a generation.
-    WAIT_TIMEOUT=10 wait_until as "$hv" ovs-vsctl get bridge br-int \
-        external_ids:roam-applied-gen
 }
 
 # plug_vm1 HV PORT OFPORT: VM 1's port, as libvirt plugs it, on HV.

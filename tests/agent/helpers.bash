@@ -52,3 +52,20 @@ vm_announce() {
     as "$1" check ovs-appctl netdev-dummy/receive "$2" \
         "eth(src=$mac,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=$ip,tip=$ip,op=1,sha=$mac,tha=00:00:00:00:00:00)"
 }
+
+# uplinked_hv SIM DB [ROAMD_OPTION...]: a simulated hypervisor whose br-int
+# (dummy datapath, fail-mode secure) has an uplink port (OpenFlow port 100,
+# external_ids:roam-uplink=true), with its roamd on roam database DB (a
+# socket or a remote), started and connected to the bridge.
+uplinked_hv() {
+    local sim=$1 db=$2
+    shift 2
+    sim_add "$sim"
+    as "$sim" check ovs-vsctl add-br br-int -- set bridge br-int \
+        datapath-type=dummy fail-mode=secure \
+        -- add-port br-int uplink -- set interface uplink type=dummy \
+           ofport_request=100 external_ids:roam-uplink=true
+    roamd_start "$sim" "$db" "$sim" "$@"
+    WAIT_TIMEOUT=10 wait_until as "$sim" ovs-vsctl get bridge br-int \
+        external_ids:roam-applied-gen
+}

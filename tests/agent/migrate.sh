@@ -9,15 +9,8 @@ RECV_RULE="table=1,priority=100,ip,nw_dst=10.0.0.1,actions=output:5"
 MAC=52:54:00:00:00:01
 
 mig_hv() {
-    sim_add "$1"
-    as "$1" check ovs-vsctl add-br br-int -- set bridge br-int \
-        datapath-type=dummy fail-mode=secure \
-        -- add-port br-int uplink -- set interface uplink type=dummy \
-           ofport_request=100 external_ids:roam-uplink=true
-    roamd_start "$1" "$T/db/db.sock" "$1" --straggler-timeout=1000 \
+    uplinked_hv "$1" "$T/db/db.sock" --straggler-timeout=1000 \
         --activate-timeout=2000
-    WAIT_TIMEOUT=10 wait_until as "$1" ovs-vsctl get bridge br-int \
-        external_ids:roam-applied-gen
 }
 
 # plug HV PORT OFPORT [plain]: VM 1's port on HV, with libvirt's keys
