@@ -230,23 +230,6 @@ migration_row_time(const struct roamrec_migration *m, const char *phase)
     return -1;
 }
 
-/* Returns the wall-clock time at which the migration of 'vm' to 'seq'
- * entered 'phase', or -1 if it did not (or there is no such migration). */
-long long int
-migration_phase_time(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
-                     int64_t seq, const char *phase)
-{
-    const struct roamrec_migration *m = find(idl, vm, seq, NULL);
-    size_t i;
-
-    for (i = 0; m && i < m->n_timestamps; i++) {
-        if (!strcmp(m->key_timestamps[i], phase)) {
-            return m->value_timestamps[i];
-        }
-    }
-    return -1;
-}
-
 /* For a VM that has left 'src' and for which 'src' has nothing left to
  * redirect (its port went before it saw the claim, or it restarted),
  * completes the Migration row of the VM's current location if 'src' is its

@@ -71,8 +71,5 @@ void migration_complete_at_source(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                                   const struct roamrec_host *src);
 long long int migration_row_time(const struct roamrec_migration *,
                                  const char *phase);
-long long int migration_phase_time(struct ovsdb_idl *,
-                                   const struct roamrec_vm *, int64_t seq,
-                                   const char *phase);
 
 #endif /* migration.h */
