@@ -911,14 +911,6 @@ flowctl_pace(struct flowctl *fc)
     return true;
 }
 
-/* The OpenFlow protocol of the bridge's connection, for encoding messages
- * passed to flowctl_send(). */
-enum ofputil_protocol
-flowctl_protocol(const struct flowctl *fc OVS_UNUSED)
-{
-    return OFPUTIL_P_OF15_OXM;
-}
-
 void
 flowctl_wait(struct flowctl *fc)
 {

@@ -48,7 +48,6 @@
 
 #include "openvswitch/hmap.h"
 #include "openvswitch/match.h"
-#include "openvswitch/ofp-protocol.h"
 #include "openvswitch/types.h"
 
 struct flowctl;
@@ -96,6 +95,5 @@ long long int flowctl_view_ms(const struct flowctl *);
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);
 bool flowctl_pace(struct flowctl *);
-enum ofputil_protocol flowctl_protocol(const struct flowctl *);
 
 #endif /* flowctl.h */

@@ -104,8 +104,6 @@ struct fvm {
     struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
     bool activated;             /* FVM_ARRIVING: its first frame came. */
     long long int activated_wall;   /* When, wall clock. */
-    size_t n_delivered;         /* Held frames delivered at activation. */
-    bool activate_recorded;     /* "activate" is in the database. */
     long long int gave_up_wall; /* FVM_GAVE_UP: when. */
 
     /* Pause notice (FVM_HELD): redirecting to the destination. */
@@ -540,7 +538,7 @@ static void
 fvm_flush(struct fvm *v, struct flowctl *fc)
 {
     if (v->buffer.n && flowctl_pace(fc)) {
-        v->n_delivered += gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
+        gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
     }
 }
 
@@ -594,7 +592,6 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
                 VLOG_DBG("VM %s: frame held after its gate opened",
                          v->iface_id);
                 v->buffer.n_held++;
-                v->n_delivered++;
                 flowctl_send(fc, resume);
             } else {
                 if (v->activated) {
