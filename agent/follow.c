@@ -470,8 +470,9 @@ sweep_leftovers(struct follow *f, struct flowctl *fc, const char *bridge,
         }
     }
     if (n_gates) {
-        VLOG_INFO("bridge %s: removing %"PRIuSIZE" gate flows left over "
-                  "from before a restart", bridge, n_gates);
+        VLOG_INFO("bridge %s: removing %"PRIuSIZE" gate flows no VM here "
+                  "uses (learned by an opened gate, or left over from "
+                  "before a restart)", bridge, n_gates);
     }
 }
 
@@ -522,7 +523,7 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
         struct sset gates;
 
         sset_clone(&gates, &v->gates);
-        sset_add_and_free(&gates, gate_opened_flow(v->gate_id, v->mac));
+        gate_opened_flows(v->gate_id, v->mac, v->port, &gates);
         set_gates(v, fc, &gates);
     }
     v->activated = true;

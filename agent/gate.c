@@ -34,6 +34,7 @@
 
 VLOG_DEFINE_THIS_MODULE(gate);
 
+COVERAGE_DEFINE(gate_activated);
 COVERAGE_DEFINE(gate_held);
 COVERAGE_DEFINE(gate_overflow);
 
@@ -69,17 +70,29 @@ userdata(enum gate_event event, uint32_t id)
                      (id >> 8) & 0xff, id & 0xff);
 }
 
+/* The flows that an opened gate 'id' (for 'mac' arriving on 'port') adds
+ * to GATE_TABLE, in ovs-ofctl syntax: one lets frames for the VM pass, the
+ * other stops the VM's own frames from announcing it again.  Both have
+ * empty actions, so the lookup in GATE_TABLE falls through. */
+static char *
+opened_flow(uint32_t id, const char *match)
+{
+    return xasprintf("table=%d,priority=200,cookie=%#"PRIx64",%s,"
+                     "actions=drop", GATE_TABLE, gate_cookie(id), match);
+}
+
 /* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
  * with 'mac' arriving on 'port':
  *
- *   - table 0: a frame for 'mac' not yet through a gate is marked, looked
- *     up in GATE_TABLE (which holds it, until the gate opens) and then runs
- *     through table 0 again, that is, through the VM's rules;
- *   - GATE_TABLE: hold, by "controller(pause)";
- *   - table 0: the VM's first frame on 'port' opens the gate by learning a
- *     higher-priority, empty flow in GATE_TABLE, tells roamd, and then runs
- *     through table 0 like any other frame.  Without 'learn', it only tells
- *     roamd, which must then install gate_opened_flow() itself. */
+ *   - table 0: a frame for 'mac', or from 'port', not yet through a gate
+ *     is marked, looked up in GATE_TABLE and then runs through table 0
+ *     again, that is, through the VM's rules;
+ *   - GATE_TABLE: a frame for 'mac' is held, by "controller(pause)";
+ *   - GATE_TABLE: the VM's first frame on 'port' opens the gate, by
+ *     learning gate_opened_flows() (higher priority, empty actions, so
+ *     later frames both ways pass), and tells roamd, once.  Without
+ *     'learn', it only tells roamd, which must then install
+ *     gate_opened_flows() itself (and hears of every frame until then). */
 void
 gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                    bool learn, struct sset *flows)
@@ -87,6 +100,12 @@ gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
     uint64_t cookie = gate_cookie(id);
     char *hold = userdata(GATE_HOLD, id);
     char *activate = userdata(GATE_ACTIVATE, id);
+    char *learned = learn ? xasprintf(
+        "learn(table=%d,priority=200,idle_timeout=60,cookie=%#"PRIx64","
+        "dl_dst="ETH_ADDR_FMT"),learn(table=%d,priority=200,"
+        "idle_timeout=60,cookie=%#"PRIx64",in_port=%"PRIu16"),",
+        GATE_TABLE, cookie, ETH_ADDR_ARGS(mac), GATE_TABLE, cookie,
+        ofp_to_u16(port)) : xstrdup("");
 
     sset_add_and_free(flows, xasprintf(
         "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
@@ -94,39 +113,35 @@ gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
         "resubmit(,0)", GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac),
         GATE_TABLE));
     sset_add_and_free(flows, xasprintf(
+        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+        "in_port=%"PRIu16",actions="GATE_MARK",resubmit(,%d),resubmit(,0)",
+        GATE_PRIORITY, cookie, ofp_to_u16(port), GATE_TABLE));
+    sset_add_and_free(flows, xasprintf(
         "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
         "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
         ETH_ADDR_ARGS(mac), hold));
-    if (learn) {
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
-            "in_port=%"PRIu16",actions=learn(table=%d,priority=200,"
-            "idle_timeout=60,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT"),"
-            "controller(userdata=%s),"GATE_MARK",resubmit(,0)",
-            GATE_PRIORITY, cookie, ofp_to_u16(port), GATE_TABLE, cookie,
-            ETH_ADDR_ARGS(mac), activate));
-    } else {
-        /* Activation by the agent, as other systems do it: roamd opens the
-         * gate once it hears of the frame (a benchmark's baseline). */
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
-            "in_port=%"PRIu16",actions=controller(userdata=%s),"GATE_MARK","
-            "resubmit(,0)", GATE_PRIORITY, cookie, ofp_to_u16(port),
-            activate));
-    }
+    sset_add_and_free(flows, xasprintf(
+        "table=%d,priority=150,cookie=%#"PRIx64",in_port=%"PRIu16","
+        "actions=%scontroller(userdata=%s)", GATE_TABLE, cookie,
+        ofp_to_u16(port), learned, activate));
+    free(learned);
     free(hold);
     free(activate);
 }
 
-/* Returns the flow an opened gate 'id' for 'mac' learned, in ovs-ofctl
- * syntax (to remove it once the gate itself is gone).  The caller frees
- * it. */
-char *
-gate_opened_flow(uint32_t id, struct eth_addr mac)
+/* Adds to 'flows' the flows an opened gate 'id' for 'mac' arriving on
+ * 'port' adds (by learning, or roamd for it), in ovs-ofctl syntax. */
+void
+gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
+                  struct sset *flows)
 {
-    return xasprintf("table=%d,priority=200,cookie=%#"PRIx64",dl_dst="
-                     ETH_ADDR_FMT",actions=drop", GATE_TABLE, gate_cookie(id),
-                     ETH_ADDR_ARGS(mac));
+    char *match = xasprintf("dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+
+    sset_add_and_free(flows, opened_flow(id, match));
+    free(match);
+    match = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
+    sset_add_and_free(flows, opened_flow(id, match));
+    free(match);
 }
 
 /* Adds to 'flows' the departure redirect 'id': every unicast frame for
@@ -181,6 +196,8 @@ gate_decode_packet_in(const struct ofp_header *oh, uint32_t *id,
         }
         *resume = ofputil_encode_resume(&pin, &continuation,
                                         OFPUTIL_P_OF15_OXM);
+    } else {
+        COVERAGE_INC(gate_activated);
     }
     return 0;
 }

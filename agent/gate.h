@@ -25,11 +25,12 @@
  * "controller(pause)" in table GATE_TABLE hands it to roamd as a
  * continuation, which roamd keeps in a bounded per-VM buffer.  The first
  * frame the VM itself sends on its new port (QEMU's RARP, a gratuitous
- * ARP, or any packet) runs a "learn" action that adds, in the switch and
- * within the same upcall, a flow that opens the gate: activation needs no
- * agent or database round trip.  The same frame tells roamd, which then
- * resumes the held continuations, so they reach the VM through its rules,
- * and claims the VM in the database.
+ * ARP, or any packet) runs "learn" actions that add, in the switch and
+ * within the same upcall, flows that open the gate: activation needs no
+ * agent or database round trip.  The same frame, and only it, tells
+ * roamd, which then resumes the held continuations, so they reach the VM
+ * through its rules, and, once they are out, claims the VM in the
+ * database.
  *
  * Departure redirect.  While a VM is paused at its source, and after it has
  * left until stragglers stop, one flow at the top of table 0 sends every
@@ -61,7 +62,8 @@ bool gate_cookie_is_ours(ovs_be64 cookie);
 
 void gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                         bool learn, struct sset *flows);
-char *gate_opened_flow(uint32_t id, struct eth_addr mac);
+void gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
+                       struct sset *flows);
 void gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                          struct sset *flows);
 

@@ -116,6 +116,27 @@ print(r["vm"], r["src"], r["dst"], r["seq"], r["phase"], r["rules_moved"],
       "ordered" if 0 <= a and 0 <= o <= c else "unordered")')" "migration record"
 }
 
+# The VM's first frame at its new port opens the gate in the switch, and
+# only that frame tells roamd: a second frame, handled in the same batch
+# right after the first, already passes the opened gate.
+test_gate_opens_once() {
+    vm1_on_hv1_with_rules
+    plug_vm1 hv2 vnet3 8
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' vm/rules | grep -q arriving"
+    local mac=52:54:00:00:00:01
+    as hv2 check ovs-appctl netdev-dummy/receive vnet3 \
+        "eth(src=$mac,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=10.0.0.1,tip=10.0.0.1,op=1,sha=$mac,tha=00:00:00:00:00:00)" \
+        "eth(src=$mac,dst=52:54:00:00:00:09),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.9,proto=17,ttl=64,frag=no),udp(src=9,dst=9)"
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
+    # (Coverage counters reach coverage/show within a second or so.)
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' coverage/show | grep -q '^gate_activated '"
+    check_eq "total: 1" \
+        "$(roamd_ctl hv2 coverage/show | sed -n 's/^gate_activated .*\(total: [0-9]*\)$/\1/p')" \
+        "activation packet-ins"
+    # The gate and what it learned go once the claim is in.
+    WAIT_TIMEOUT=15 wait_until hv_flows_lack hv2 "cookie=0x524f414d"
+}
+
 # A rule that is both send and receive cannot be moved: it is reported and
 # left where it is, never dropped silently.
 test_unclassified_rule_reported() {
