@@ -896,19 +896,26 @@ flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
 
 /* For callers that send many messages with flowctl_send(): returns true if
  * the switch has processed everything sent before the last call to
- * flowctl_pace() (or there was none, or the connection dropped since), in
- * which case it sends a new barrier to wait on.  A caller that sends a
- * batch only when this returns true keeps at most one batch queued in the
- * switch, so that the switch's other work (forwarding) goes on between
+ * flowctl_pace_barrier() (or there was none, or the connection dropped
+ * since).  A caller that sends a batch only when this returns true, and
+ * calls flowctl_pace_barrier() after it, keeps at most one batch queued in
+ * the switch, so that the switch's other work (forwarding) goes on between
  * batches. */
 bool
-flowctl_pace(struct flowctl *fc)
+flowctl_pace_ready(const struct flowctl *fc)
 {
-    if (fc->pace_xid || !rconn_is_connected(fc->rconn)) {
-        return false;
+    return !fc->pace_xid && rconn_is_connected(fc->rconn);
+}
+
+/* Marks the end of a batch sent with flowctl_send(): flowctl_pace_ready()
+ * returns false until the switch has processed it. */
+void
+flowctl_pace_barrier(struct flowctl *fc)
+{
+    if (rconn_is_connected(fc->rconn)) {
+        fc->pace_xid = send_msg(fc,
+                                ofputil_encode_barrier_request(OF_VERSION));
     }
-    fc->pace_xid = send_msg(fc, ofputil_encode_barrier_request(OF_VERSION));
-    return true;
 }
 
 void

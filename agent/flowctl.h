@@ -94,6 +94,7 @@ long long int flowctl_view_ms(const struct flowctl *);
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);
-bool flowctl_pace(struct flowctl *);
+bool flowctl_pace_ready(const struct flowctl *);
+void flowctl_pace_barrier(struct flowctl *);
 
 #endif /* flowctl.h */

@@ -55,6 +55,11 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
  * once its gate opens are not stuck behind hundreds of held ones. */
 #define FLUSH_BATCH 8
 
+/* An activated VM that arrives with held frames is claimed once they are
+ * all delivered, or this many ms after its activation, whichever is
+ * first (see follow_activated()). */
+#define CLAIM_DEFER_MS 50
+
 enum fvm_state {
     FVM_HELD,           /* This host holds the VM. */
     FVM_LEAVING,        /* Gone elsewhere; receive rules redirected. */
@@ -103,6 +108,7 @@ struct fvm {
     struct eth_addr mac;
     struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
     bool activated;             /* FVM_ARRIVING: its first frame came. */
+    long long int activated_at;     /* When, monotonic. */
     long long int activated_wall;   /* When, wall clock. */
     long long int gave_up_wall; /* FVM_GAVE_UP: when. */
 
@@ -515,10 +521,25 @@ fvm_clear(struct fvm *v, const struct shash *flowctls)
     set_gates(v, fc, &no_gates);
 }
 
-/* Opens 'v''s arrival gate for good: the VM sent its first frame here. */
+/* Sends the next batch of the frames 'v''s gate held, once the switch has
+ * processed the previous batch. */
+static void
+fvm_flush(struct fvm *v, struct flowctl *fc)
+{
+    if (v->buffer.n && flowctl_pace_ready(fc)) {
+        gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
+        flowctl_pace_barrier(fc);
+    }
+}
+
+/* Opens 'v''s arrival gate for good: the VM sent its first frame here.
+ * The first held frames go back to the switch before anything else. */
 static void
 fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
 {
+    size_t n_held = v->buffer.n;
+
+    fvm_flush(v, fc);
     if (f->agent_activation) {
         struct sset gates;
 
@@ -527,20 +548,11 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
         set_gates(v, fc, &gates);
     }
     v->activated = true;
+    v->activated_at = time_msec();
     v->activated_wall = time_wall_msec();
     VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, delivering "
               "%"PRIuSIZE" held frames (%"PRIuSIZE" dropped)", v->iface_id,
-              ofp_to_u16(v->port), v->buffer.n, v->buffer.n_dropped);
-}
-
-/* Sends the next batch of the frames 'v''s gate held, once the switch has
- * processed the previous batch. */
-static void
-fvm_flush(struct fvm *v, struct flowctl *fc)
-{
-    if (v->buffer.n && flowctl_pace(fc)) {
-        gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
-    }
+              ofp_to_u16(v->port), n_held, v->buffer.n_dropped);
 }
 
 /* Makes roamd, rather than the switch, open arrival gates: the way other
@@ -617,16 +629,35 @@ follow_process_packet_ins(struct follow *f, const struct shash *flowctls)
     }
 }
 
+/* Returns whether arriving VM 'v' may be claimed: it has activated and the
+ * frames its gate held are delivered.
+ *
+ * Held frames mean that the source already sends the VM's traffic here (it
+ * had the pause notice), so the claim, which only moves the location, can
+ * wait for them: on a busy host the switch then spends the first
+ * milliseconds after activation forwarding, not committing the claim's
+ * flow changes and database updates.  Without held frames the claim is
+ * what makes the source redirect, and goes at once.  CLAIM_DEFER_MS
+ * bounds the wait. */
+static bool
+fvm_claimable(const struct fvm *v, long long int now)
+{
+    return (v->state == FVM_ARRIVING && v->activated
+            && (!v->buffer.n || now >= v->activated_at + CLAIM_DEFER_MS));
+}
+
 /* Returns the iface-ids of the VMs whose first frame has arrived here while
- * the database still places them elsewhere: vif claims them. */
+ * the database still places them elsewhere, and whose held frames are
+ * delivered: vif claims them. */
 const struct sset *
 follow_activated(struct follow *f)
 {
+    long long int now = time_msec();
     const struct fvm *v;
 
     sset_clear(&f->activated);
     HMAP_FOR_EACH (v, node, &f->vms) {
-        if (v->state == FVM_ARRIVING && v->activated) {
+        if (fvm_claimable(v, now)) {
             sset_add(&f->activated, v->iface_id);
         }
     }
@@ -1026,6 +1057,11 @@ follow_wait(struct follow *f)
     HMAP_FOR_EACH (v, node, &f->vms) {
         if (v->state == FVM_LEAVING || v->state == FVM_ARRIVING) {
             poll_timer_wait_until(v->deadline);
+        }
+        if (v->state == FVM_ARRIVING && v->activated && v->buffer.n
+            && time_msec() < v->activated_at + CLAIM_DEFER_MS) {
+            /* The claim waits for held frames, but not past this. */
+            poll_timer_wait_until(v->activated_at + CLAIM_DEFER_MS);
         }
         if (v->paused) {
             poll_timer_wait_until(v->pause_deadline);
