@@ -73,7 +73,9 @@ wait_until() {
 # simulated hypervisor whose state lives in $T/NAME.  With SIM_NETNS set,
 # ovs-vswitchd runs inside that network namespace (created if needed), as a
 # real hypervisor's would: the userspace datapath creates tap devices, which
-# must not meet another hypervisor's.
+# must not meet another hypervisor's.  With SIM_CPU set (a taskset CPU
+# list), its daemons, and roamd_start's, run on those CPUs only.
+# ovs-vswitchd runs at nice -10, as ovs-ctl starts it.
 sim_add() {
     local name=$1 dir=$T/$1
     local exec=()
@@ -89,13 +91,16 @@ sim_add() {
     fi
     check ovsdb-tool create "$dir/conf.db" \
         "$OVS_BUILDDIR/vswitchd/vswitch.ovsschema"
-    as "$name" check ovsdb-server --detach --no-chdir --pidfile \
-        --log-file --remote=punix:"$dir/db.sock" "$dir/conf.db"
+    local cpus=()
+    [ -z "${SIM_CPU:-}" ] || cpus=(taskset -c "$SIM_CPU")
+    as "$name" check "${cpus[@]}" ovsdb-server --detach --no-chdir \
+        --pidfile --log-file --remote=punix:"$dir/db.sock" "$dir/conf.db"
     as "$name" check ovs-vsctl --no-wait init
     # SIM_VLOG overrides the debug logging tests want (benchmarks do).
     # shellcheck disable=SC2086
-    as "$name" check "${exec[@]}" ovs-vswitchd --enable-dummy --disable-system \
-        --disable-system-route --detach --no-chdir --pidfile --log-file \
+    as "$name" check "${exec[@]}" "${cpus[@]}" nice -n -10 ovs-vswitchd \
+        --enable-dummy --disable-system --disable-system-route --detach \
+        --no-chdir --pidfile --log-file \
         ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl}
     as "$name" wait_until ovs-appctl version
 }
@@ -216,6 +221,7 @@ roamd_start() {
     # runs roamd under a checker.
     local exec=()
     [ -z "${SIM_NETNS:-}" ] || exec=(ip netns exec "$SIM_NETNS")
+    [ -z "${SIM_CPU:-}" ] || exec+=(taskset -c "$SIM_CPU")
     as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \

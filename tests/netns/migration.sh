@@ -32,9 +32,13 @@ two_hypervisors() {
     tag=m$$
     setup_dc
     local hv
+    # Each hypervisor's daemons run on a core of their own, as on separate
+    # hosts (two hypervisors sharing two cores would otherwise preempt each
+    # other's switch at the moment being timed).
     for hv in 1 2; do
         # No per-message debug logging: the switch-over is timed.
-        SIM_VLOG=-vfile:info SIM_NETNS=${tag}h$hv sim_add hv$hv
+        SIM_CPU=$((hv - 1)) SIM_VLOG=-vfile:info SIM_NETNS=${tag}h$hv \
+            sim_add hv$hv
         as hv$hv check ovs-vsctl add-br br-int -- set bridge br-int \
             datapath_type=netdev
     done
@@ -57,8 +61,8 @@ two_hypervisors() {
         check ip netns exec "$ns" ethtool -K eth0 tx off
     done
     for hv in 1 2; do
-        SIM_NETNS=${tag}h$hv roamd_start hv$hv "$T/db/db.sock" hv$hv \
-            --straggler-timeout=2000 ${ROAMD_OPTS:-}
+        SIM_CPU=$((hv - 1)) SIM_NETNS=${tag}h$hv roamd_start hv$hv \
+            "$T/db/db.sock" hv$hv --straggler-timeout=2000 ${ROAMD_OPTS:-}
     done
     as hv1 check ovs-vsctl add-port br-int "${tag}vp" -- set interface \
         "${tag}vp" external_ids:iface-id=if-vm1 \
@@ -131,6 +135,9 @@ switch_over() {
     # (arping waits a second for replies that never come to an
     # unsolicited ARP; the frame is out at once.)
     ip netns exec "${tag}v" arping -q -U -c 1 -I eth1 10.0.0.1 &
+    # The switch-over is timed: the test polls nothing (each poll forks
+    # roamctl and a Python interpreter) until arping is done.
+    wait $! || true
     # The source QEMU exits and libvirt unplugs its port.
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
     check ip -n "${tag}v" link del eth0
