@@ -145,7 +145,8 @@ switch_over() {
 }
 
 # finish_traffic: waits for the traffic and reports what was lost, and how
-# long after the VM's announcement hv2 began forwarding to it.
+# long after the VM's announcement the first probe sent after it reached
+# the VM.
 finish_traffic() {
     wait "$ping_pid" || true
     wait "$tcp_pid" || { cat "$T/tcp-client.log"; fail "the TCP stream broke"; }
@@ -162,7 +163,7 @@ finish_traffic() {
     held=$(ovs-appctl -t "$T/hv2/roamd.ctl" vm/rules | awk '$1 == "if-vm1" {print $NF}')
     echo "migration: $sent pings sent, $received received, $lost lost;" \
          "$held frames held at hv2 until the VM's announcement;" \
-         "forwarding at hv2 began ${first} us after it;" \
+         "the first probe sent after it reached the VM ${first} us later;" \
          "TCP: $(cat "$T/tcp-client.log")" | tee "$T/loss.txt"
     check grep -q "icmp_seq=800 " "$T/ping.log"
 }
