@@ -13,4 +13,5 @@ EXTRA_DIST += \
 	bench/run-bench-actions \
 	bench/run-bench-datapath \
 	bench/run-bench-handover \
-	bench/run-bench-switchover
+	bench/run-bench-switchover \
+	bench/trace-switchover
