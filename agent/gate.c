@@ -25,6 +25,7 @@
 #include "agent/flowctl.h"
 #include "byte-order.h"
 #include "coverage.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"
@@ -70,15 +71,15 @@ userdata(enum gate_event event, uint32_t id)
                      (id >> 8) & 0xff, id & 0xff);
 }
 
-/* The flows that an opened gate 'id' (for 'mac' arriving on 'port') adds
- * to GATE_TABLE, in ovs-ofctl syntax: one lets frames for the VM pass, the
- * other stops the VM's own frames from announcing it again.  Both have
- * empty actions, so the lookup in GATE_TABLE falls through. */
-static char *
-opened_flow(uint32_t id, const char *match)
+/* Stores in 'matches' the matches of the two flows an opened gate for
+ * 'mac' arriving on 'port' adds to GATE_TABLE: one lets frames for the VM
+ * pass, the other stops the VM's own frames from announcing it again.
+ * The caller frees them. */
+static void
+opened_matches(struct eth_addr mac, ofp_port_t port, char *matches[2])
 {
-    return xasprintf("table=%d,priority=200,cookie=%#"PRIx64",%s,"
-                     "actions=drop", GATE_TABLE, gate_cookie(id), match);
+    matches[0] = xasprintf("dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+    matches[1] = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
 }
 
 /* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
@@ -100,12 +101,19 @@ gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
     uint64_t cookie = gate_cookie(id);
     char *hold = userdata(GATE_HOLD, id);
     char *activate = userdata(GATE_ACTIVATE, id);
-    char *learned = learn ? xasprintf(
-        "learn(table=%d,priority=200,idle_timeout=60,cookie=%#"PRIx64","
-        "dl_dst="ETH_ADDR_FMT"),learn(table=%d,priority=200,"
-        "idle_timeout=60,cookie=%#"PRIx64",in_port=%"PRIu16"),",
-        GATE_TABLE, cookie, ETH_ADDR_ARGS(mac), GATE_TABLE, cookie,
-        ofp_to_u16(port)) : xstrdup("");
+    struct ds learned = DS_EMPTY_INITIALIZER;
+
+    if (learn) {
+        char *matches[2];
+
+        opened_matches(mac, port, matches);
+        for (int i = 0; i < 2; i++) {
+            ds_put_format(&learned, "learn(table=%d,priority=200,"
+                          "idle_timeout=60,cookie=%#"PRIx64",%s),",
+                          GATE_TABLE, cookie, matches[i]);
+            free(matches[i]);
+        }
+    }
 
     sset_add_and_free(flows, xasprintf(
         "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
@@ -123,25 +131,28 @@ gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
     sset_add_and_free(flows, xasprintf(
         "table=%d,priority=150,cookie=%#"PRIx64",in_port=%"PRIu16","
         "actions=%scontroller(userdata=%s)", GATE_TABLE, cookie,
-        ofp_to_u16(port), learned, activate));
-    free(learned);
+        ofp_to_u16(port), ds_cstr(&learned), activate));
+    ds_destroy(&learned);
     free(hold);
     free(activate);
 }
 
 /* Adds to 'flows' the flows an opened gate 'id' for 'mac' arriving on
- * 'port' adds (by learning, or roamd for it), in ovs-ofctl syntax. */
+ * 'port' adds (by learning, or roamd for it), in ovs-ofctl syntax: empty
+ * actions, so that the lookup in GATE_TABLE falls through. */
 void
 gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                   struct sset *flows)
 {
-    char *match = xasprintf("dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+    char *matches[2];
 
-    sset_add_and_free(flows, opened_flow(id, match));
-    free(match);
-    match = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
-    sset_add_and_free(flows, opened_flow(id, match));
-    free(match);
+    opened_matches(mac, port, matches);
+    for (int i = 0; i < 2; i++) {
+        sset_add_and_free(flows, xasprintf(
+            "table=%d,priority=200,cookie=%#"PRIx64",%s,actions=drop",
+            GATE_TABLE, gate_cookie(id), matches[i]));
+        free(matches[i]);
+    }
 }
 
 /* Adds to 'flows' the departure redirect 'id': every unicast frame for
