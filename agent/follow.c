@@ -1051,6 +1051,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
 void
 follow_wait(struct follow *f)
 {
+    long long int now = time_msec();
     const struct fvm *v;
 
     poll_timer_wait_until(f->next_scan);
@@ -1058,8 +1059,8 @@ follow_wait(struct follow *f)
         if (v->state == FVM_LEAVING || v->state == FVM_ARRIVING) {
             poll_timer_wait_until(v->deadline);
         }
-        if (v->state == FVM_ARRIVING && v->activated && v->buffer.n
-            && time_msec() < v->activated_at + CLAIM_DEFER_MS) {
+        if (v->state == FVM_ARRIVING && v->activated
+            && !fvm_claimable(v, now)) {
             /* The claim waits for held frames, but not past this. */
             poll_timer_wait_until(v->activated_at + CLAIM_DEFER_MS);
         }
