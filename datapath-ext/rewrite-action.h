@@ -52,6 +52,7 @@ struct ofpbuf;
 enum roam_action_subtype {
     ROAMAST_REWRITE = 1,
     ROAMAST_ANNOUNCE = 2,
+    ROAMAST_GATE = 3,
 };
 
 /* Wire format of roam_rewrite (32 bytes). */

@@ -162,6 +162,26 @@ receive() {
     as "$1" check ovs-appctl netdev-dummy/receive "$2" "$3"
 }
 
+# check_syntax_errors SIM BRIDGE: each line of stdin, "ACTIONS|MESSAGE",
+# must make "ovs-ofctl add-flow" on SIM's BRIDGE fail, saying MESSAGE.
+check_syntax_errors() {
+    local sim=$1 br=$2 bad msg
+    while IFS='|' read -r bad msg; do
+        check_fails as "$sim" ovs-ofctl add-flow "$br" "in_port=1,actions=$bad"
+        check_contains "$(cat "$T/check.out")" "$msg"
+    done
+}
+
+# check_wire_errors: each line of stdin, "HEX|ERROR", is an encoded action
+# that "ovs-ofctl parse-actions" must refuse with OpenFlow error ERROR.
+check_wire_errors() {
+    local bad expect
+    while IFS='|' read -r bad expect; do
+        check_contains "$(printf '%s\n' "$bad" | ovs-ofctl parse-actions OpenFlow13 2>&1)" \
+            "$expect"
+    done
+}
+
 # roamctl ARGS...: the roamctl under test.
 roamctl() {
     "$ROAM_BUILDDIR/agent/roamctl" "$@"

@@ -11,21 +11,8 @@ CLIENT_IP=10.9.0.1
 
 REWRITE="roam_rewrite(side=src,from_mac=$VM_MAC,from_ip=$VM_IP,to_mac=$PSEUDO_MAC,to_ip=$PSEUDO_IP)"
 
-# A bridge with VM port p1 (ofport 1) and uplink p2 (ofport 2), both dummy,
-# with p2's transmitted packets captured.
-setup_bridge() {
-    sim_add hv1
-    as hv1 check ovs-vsctl add-br br0 -- set bridge br0 datapath-type=dummy \
-        fail-mode=secure \
-        -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
-        -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 \
-           options:tx_pcap="$T/hv1/p2.pcap"
-}
-
-# Flows of br0 without the stats columns.
-flows() {
-    as hv1 ovs-ofctl "$@" dump-flows br0 --no-stats | sed 's/^ *//' | sort
-}
+# setup_bridge's p1 (ofport 1) is the VM's port, p2 (ofport 2) the uplink.
+source "$ROAM_SRCDIR/tests/switch/helpers.bash"
 
 test_add_dump_roundtrip() {
     setup_bridge
@@ -45,11 +32,7 @@ test_add_dump_roundtrip() {
 
 test_bad_syntax() {
     setup_bridge
-    local bad msg
-    while IFS='|' read -r bad msg; do
-        check_fails as hv1 ovs-ofctl add-flow br0 "in_port=1,actions=$bad"
-        check_contains "$(cat "$T/check.out")" "$msg"
-    done <<EOF2
+    check_syntax_errors hv1 br0 <<EOF2
 roam_rewrite(side=up,from_mac=$VM_MAC,from_ip=$VM_IP,to_mac=$PSEUDO_MAC,to_ip=$PSEUDO_IP)|side must be src, dst or both
 roam_rewrite(side=src,from_mac=$VM_MAC,to_mac=$PSEUDO_MAC,to_ip=$PSEUDO_IP)|missing from_ip
 roam_rewrite(side=src,from_mac=52:54:00:00:01,from_ip=$VM_IP,to_mac=$PSEUDO_MAC,to_ip=$PSEUDO_IP)|from_mac: invalid MAC address
@@ -89,11 +72,7 @@ test_wire_roundtrip_and_errors() {
         check_not_contains "$out" "bad"
     done
 
-    local bad expect
-    while IFS='|' read -r bad expect; do
-        out=$(printf '%s\n' "$bad" | ovs-ofctl parse-actions OpenFlow13 2>&1)
-        check_contains "$out" "$expect"
-    done <<EOF2
+    check_wire_errors <<EOF2
 ff ff 00 18 52 4f 41 4d 00 01 01 00 52 54 00 00 00 01 0a 00 00 40 00 41|OFPBAC_BAD_LEN
 ff ff 00 28 52 4f 41 4d 00 01 01 00 52 54 00 00 00 01 0a 00 00 40 00 41 0a 00 00 01 64 40 01 01 00 00 00 00 00 00 00 00|OFPBAC_BAD_LEN
 ff ff 00 20 52 4f 41 4d 00 01 04 00 52 54 00 00 00 01 0a 00 00 40 00 41 0a 00 00 01 64 40 01 01|OFPBAC_BAD_ARGUMENT
