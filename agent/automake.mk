@@ -45,6 +45,8 @@ agent_libroamagent_la_SOURCES = \
 	agent/chassis.h \
 	agent/ctl.c \
 	agent/ctl.h \
+	agent/dpgate.c \
+	agent/dpgate.h \
 	agent/flowctl.c \
 	agent/flowctl.h \
 	agent/follow.c \

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "agent/dpgate.h"
 #include "agent/flowctl.h"
 #include "agent/gate.h"
 #include "agent/keys.h"
@@ -36,6 +37,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
+#include "random.h"
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
@@ -105,6 +107,7 @@ struct fvm {
 
     /* Gates (see gate.h). */
     uint32_t gate_id;           /* Nonzero once it has one. */
+    uint64_t dp_gate_id;        /* Its roam_gate in the datapath, or 0. */
     struct eth_addr mac;
     struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
     bool activated;             /* FVM_ARRIVING: its first frame came. */
@@ -125,6 +128,7 @@ struct follow {
     size_t buffer_limit;
     long long int next_scan;
     uint32_t next_gate_id;
+    uint32_t dp_nonce;          /* Upper half of datapath gate ids. */
     struct shash swept;         /* Bridge -> view seqno last swept. */
     struct shash uplinks;       /* Bridge -> uplink ofport, as uintptr_t. */
     struct sset activated;      /* For follow_activated(). */
@@ -150,6 +154,9 @@ follow_create(long long int straggler_ms, long long int activate_ms,
     f->activate_ms = activate_ms;
     f->buffer_limit = buffer_limit;
     f->next_gate_id = 1;
+    /* A gate id of an earlier roamd may still name a gate in ovs-vswitchd
+     * (gates there expire on their own): this run's ids differ. */
+    f->dp_nonce = random_uint32();
     return f;
 }
 
@@ -550,9 +557,31 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
     v->activated = true;
     v->activated_at = time_msec();
     v->activated_wall = time_wall_msec();
-    VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, delivering "
-              "%"PRIuSIZE" held frames (%"PRIuSIZE" dropped)", v->iface_id,
-              ofp_to_u16(v->port), n_held, v->buffer.n_dropped);
+    if (f->agent_activation) {
+        VLOG_INFO("VM %s: first frame on port %"PRIu16"; gate open, "
+                  "delivering %"PRIuSIZE" held frames (%"PRIuSIZE" dropped)",
+                  v->iface_id, ofp_to_u16(v->port), n_held,
+                  v->buffer.n_dropped);
+    } else {
+        VLOG_INFO("VM %s: first frame on port %"PRIu16"; the switch opened "
+                  "its gate", v->iface_id, ofp_to_u16(v->port));
+    }
+}
+
+/* Stores in 'v''s buffer counters what its gate held in the datapath, as
+ * ovs-vswitchd counted it, for the migration's report. */
+static void
+fvm_count_dp_held(struct fvm *v)
+{
+    struct dpgate_stats st;
+
+    if (v->dp_gate_id && !dpgate_query(v->dp_gate_id, &st)) {
+        v->buffer.n_held = st.held;
+        v->buffer.n_dropped = st.dropped;
+        VLOG_INFO("VM %s: its gate held %"PRIu64" frames in the datapath "
+                  "(%"PRIu64" delivered at activation, %"PRIu64" dropped)",
+                  v->iface_id, st.held, st.released, st.dropped);
+    }
 }
 
 /* Makes roamd, rather than the switch, open arrival gates: the way other
@@ -748,8 +777,9 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     render_rules(vm, port, false, &flows);
     set_flows(v, fc, &flows);
     sset_init(&gates);
-    gate_arrival_flows(fvm_gate_id(f, v), v->mac, port,
-                       !f->agent_activation, &gates);
+    v->dp_gate_id = ((uint64_t) f->dp_nonce << 32) | fvm_gate_id(f, v);
+    gate_arrival_flows(v->gate_id, v->dp_gate_id, f->buffer_limit, v->mac,
+                       port, !f->agent_activation, &gates);
     set_gates(v, fc, &gates);
     VLOG_INFO("VM %s: prepared on port %"PRIu16": %"PRIuSIZE" rules "
               "installed behind gate %"PRIu32, vm->name, ofp_to_u16(port),
@@ -874,7 +904,11 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 struct sset none = SSET_INITIALIZER(&none);
 
                 set_gates(v, fc, &none);
+                if (!f->agent_activation) {
+                    fvm_count_dp_held(v);
+                }
                 v->gate_id = 0;     /* What it learned is swept. */
+                v->dp_gate_id = 0;
                 v->state = FVM_HELD;
                 v->seq = vm->seq;
                 v->arrived_at = 0;

@@ -83,57 +83,69 @@ opened_matches(struct eth_addr mac, ofp_port_t port, char *matches[2])
 }
 
 /* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
- * with 'mac' arriving on 'port':
+ * with 'mac' arriving on 'port'.  Table 0 marks a frame for 'mac', or from
+ * 'port', that has not been through a gate yet, and runs it through table
+ * 0 again, that is, through the VM's rules, once the gate lets it pass.
  *
- *   - table 0: a frame for 'mac', or from 'port', not yet through a gate
- *     is marked, looked up in GATE_TABLE and then runs through table 0
- *     again, that is, through the VM's rules;
- *   - GATE_TABLE: a frame for 'mac' is held, by "controller(pause)";
- *   - GATE_TABLE: the VM's first frame on 'port' opens the gate, by
- *     learning gate_opened_flows() (higher priority, empty actions, so
- *     later frames both ways pass), and tells roamd, once.  Without
- *     'learn', it only tells roamd, which must then install
- *     gate_opened_flows() itself (and hears of every frame until then). */
+ * With 'in_switch' (roam's way), the datapath holds up to 'limit' frames
+ * for 'mac', by "roam_gate(id=DP_ID)" (see ovs-actions(7)), and the VM's first frame on
+ * 'port' opens the gate in the same datapath pass, "roam_gate(...,open)":
+ * the held frames reach the VM before that frame has gone on.  The first
+ * frame also learns, in GATE_TABLE, a flow that keeps the VM's later
+ * frames from telling roamd again, and tells roamd, once.
+ *
+ * Without 'in_switch' (the agent baseline), GATE_TABLE holds frames for
+ * 'mac' by "controller(pause)", which hands them to roamd, and the VM's
+ * frames on 'port' tell roamd, which must then install gate_opened_flows()
+ * and resume the held frames itself. */
 void
-gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
-                   bool learn, struct sset *flows)
+gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
+                   struct eth_addr mac, ofp_port_t port, bool in_switch,
+                   struct sset *flows)
 {
     uint64_t cookie = gate_cookie(id);
-    char *hold = userdata(GATE_HOLD, id);
     char *activate = userdata(GATE_ACTIVATE, id);
-    struct ds learned = DS_EMPTY_INITIALIZER;
 
-    if (learn) {
-        char *matches[2];
-
-        opened_matches(mac, port, matches);
-        for (int i = 0; i < 2; i++) {
-            ds_put_format(&learned, "learn(table=%d,priority=200,"
-                          "idle_timeout=60,cookie=%#"PRIx64",%s),",
-                          GATE_TABLE, cookie, matches[i]);
-            free(matches[i]);
-        }
-    }
-
-    sset_add_and_free(flows, xasprintf(
-        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
-        "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK",resubmit(,%d),"
-        "resubmit(,0)", GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac),
-        GATE_TABLE));
     sset_add_and_free(flows, xasprintf(
         "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
         "in_port=%"PRIu16",actions="GATE_MARK",resubmit(,%d),resubmit(,0)",
         GATE_PRIORITY, cookie, ofp_to_u16(port), GATE_TABLE));
-    sset_add_and_free(flows, xasprintf(
-        "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
-        "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
-        ETH_ADDR_ARGS(mac), hold));
-    sset_add_and_free(flows, xasprintf(
-        "table=%d,priority=150,cookie=%#"PRIx64",in_port=%"PRIu16","
-        "actions=%scontroller(userdata=%s)", GATE_TABLE, cookie,
-        ofp_to_u16(port), ds_cstr(&learned), activate));
-    ds_destroy(&learned);
-    free(hold);
+    if (in_switch) {
+        char *matches[2];
+
+        opened_matches(mac, port, matches);
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK","
+            "roam_gate(id=%#"PRIx64",limit=%"PRIuSIZE"),resubmit(,0)",
+            GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac), dp_id,
+            MIN(MAX(limit, 1), GATE_DP_MAX_LIMIT)));
+        sset_add_and_free(flows, xasprintf(
+            "table=%d,priority=150,cookie=%#"PRIx64",%s,"
+            "actions=roam_gate(id=%#"PRIx64",open),"
+            "learn(table=%d,priority=200,idle_timeout=60,cookie=%#"PRIx64
+            ",%s),controller(userdata=%s)", GATE_TABLE, cookie, matches[1],
+            dp_id, GATE_TABLE, cookie, matches[1], activate));
+        free(matches[0]);
+        free(matches[1]);
+    } else {
+        char *hold = userdata(GATE_HOLD, id);
+
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK",resubmit(,%d),"
+            "resubmit(,0)", GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac),
+            GATE_TABLE));
+        sset_add_and_free(flows, xasprintf(
+            "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
+            "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
+            ETH_ADDR_ARGS(mac), hold));
+        sset_add_and_free(flows, xasprintf(
+            "table=%d,priority=150,cookie=%#"PRIx64",in_port=%"PRIu16","
+            "actions=controller(userdata=%s)", GATE_TABLE, cookie,
+            ofp_to_u16(port), activate));
+        free(hold);
+    }
     free(activate);
 }
 

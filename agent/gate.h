@@ -20,17 +20,22 @@
 /* Gates: the data-plane half of a live migration.
  *
  * Arrival gate.  While a VM is arriving at a host (its port is there, its
- * rules are installed, but it still runs at the source), flows at the top
- * of table 0 hold every unicast frame for the VM's MAC: a
- * "controller(pause)" in table GATE_TABLE hands it to roamd as a
- * continuation, which roamd keeps in a bounded per-VM buffer.  The first
+ * rules are installed, but it still runs at the source), a flow at the top
+ * of table 0 holds every unicast frame for the VM's MAC in the datapath,
+ * with roam's "roam_gate" action, in a bounded per-VM queue.  The first
  * frame the VM itself sends on its new port (QEMU's RARP, a gratuitous
- * ARP, or any packet) runs "learn" actions that add, in the switch and
- * within the same upcall, flows that open the gate: activation needs no
- * agent or database round trip.  The same frame, and only it, tells
- * roamd, which then resumes the held continuations, so they reach the VM
- * through its rules, and, once they are out, claims the VM in the
- * database.
+ * ARP, or any packet) opens the gate, "roam_gate(...,open)", in the same
+ * datapath pass: the held frames go on through the VM's rules to the VM
+ * before that frame does.  Activation needs no agent, database or even
+ * flow-table round trip.  The same frame, and only it (a "learn" makes
+ * sure), tells roamd, which claims the VM in the database and asks
+ * ovs-vswitchd how many frames the gate held (dpgate.h).
+ *
+ * The agent baseline (roamd --activation=agent) holds frames in roamd
+ * instead: "controller(pause)" in table GATE_TABLE hands each to roamd as a
+ * continuation, kept in a gate_buffer, and roamd opens the gate with
+ * gate_opened_flows() and resumes the continuations when it hears of the
+ * VM's first frame, the way agents such as ovn-controller activate a port.
  *
  * Departure redirect.  While a VM is paused at its source, and after it has
  * left until stragglers stop, one flow at the top of table 0 sends every
@@ -57,11 +62,13 @@ struct ofpbuf;
 #define GATE_TABLE 253
 #define GATE_PRIORITY 65535
 #define GATE_COOKIE_HI 0x524f414dU
+#define GATE_DP_MAX_LIMIT 65536     /* roam_gate's largest queue. */
 
 bool gate_cookie_is_ours(ovs_be64 cookie);
 
-void gate_arrival_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
-                        bool learn, struct sset *flows);
+void gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
+                        struct eth_addr mac, ofp_port_t port, bool in_switch,
+                        struct sset *flows);
 void gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                        struct sset *flows);
 void gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,

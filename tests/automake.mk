@@ -1,6 +1,7 @@
 # Unit tests (check), linked against libroam directly.
 check_PROGRAMS += \
 	tests/unit/check-announce \
+	tests/unit/check-dpgate \
 	tests/unit/check-pseudo-id \
 	tests/unit/check-rules
 
@@ -10,6 +11,12 @@ TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) \
 tests_unit_check_announce_SOURCES = tests/unit/check-announce.c
 tests_unit_check_announce_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_check_announce_LDADD = lib/libroam.la $(CHECK_LIBS)
+
+tests_unit_check_dpgate_SOURCES = tests/unit/check-dpgate.c
+tests_unit_check_dpgate_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
+	-I$(top_builddir)
+tests_unit_check_dpgate_LDADD = agent/libroamagent.la lib/libroam.la \
+	$(OVS_LIBS) $(LIBNL_LIBS) $(CHECK_LIBS)
 
 tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
 tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)

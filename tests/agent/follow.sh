@@ -9,9 +9,11 @@ SEND_RULE="table=0,priority=200,in_port=5,tcp,tp_dst=22,actions=drop"
 RECV_RULE="table=0,priority=100,ip,nw_dst=10.0.0.1,actions=output:5"
 OTHER_RULE="table=0,priority=300,in_port=7,actions=drop"
 
+# hv_setup HV: HV with its roamd; $ACTIVATION (switch, the default, or
+# agent) says who opens arrival gates.
 hv_setup() {
     uplinked_hv "$1" "$T/db/db.sock" --straggler-timeout=3000 \
-        --activate-timeout=15000
+        --activate-timeout=15000 --activation="${ACTIVATION:-switch}"
 }
 
 # plug_vm1 HV PORT OFPORT: VM 1's port, as libvirt plugs it, on HV.
@@ -20,7 +22,7 @@ plug_vm1() {
         type=dummy ofport_request="$3" external_ids:iface-id=if-vm1 \
         external_ids:attached-mac=52:54:00:00:00:01 \
         external_ids:vm-id=vm-uuid-1 external_ids:iface-status=active \
-        external_ids:roam-ip=10.0.0.1
+        external_ids:roam-ip=10.0.0.1 options:tx_pcap="$T/$1/$2.pcap"
 }
 
 hv_flows() {
@@ -51,6 +53,16 @@ vm1_on_hv1_with_rules() {
 }
 
 test_rules_follow_the_vm() {
+    rules_follow_the_vm
+}
+
+# The same, with the agent baseline holding frames in roamd and opening
+# the gate itself.
+test_rules_follow_the_vm_agent_baseline() {
+    ACTIVATION=agent rules_follow_the_vm
+}
+
+rules_follow_the_vm() {
     # Saved in logical form (write-ahead of any move).
     vm1_on_hv1_with_rules
     local out
@@ -66,17 +78,28 @@ test_rules_follow_the_vm() {
     WAIT_TIMEOUT=15 wait_until hv_flows_contain hv2 "priority=100,ip,nw_dst=10.0.0.1 actions=output:8"
     check hv_flows_lack hv2 "in_port=7"
     check hv_flows_contain hv2 "priority=65535,reg12=0/0x80000000,dl_dst=52:54:00:00:00:01"
-    check hv_flows_contain hv2 "table=253, priority=100,dl_dst=52:54:00:00:00:01 actions=controller(userdata=52.47.01"
+    if [ "${ACTIVATION:-switch}" = switch ]; then
+        check hv_flows_contain hv2 "priority=65535,reg12=0/0x80000000,dl_dst=52:54:00:00:00:01 actions=set_field:0x80000000/0x80000000->reg12,roam_gate(id="
+        check hv_flows_contain hv2 "table=253, priority=150,in_port=8 actions=roam_gate(id="
+    else
+        check hv_flows_contain hv2 "table=253, priority=100,dl_dst=52:54:00:00:00:01 actions=controller(userdata=52.47.01"
+    fi
     check_contains "$(roamd_ctl hv2 vm/rules)" "arriving"
     check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
         "the VM still runs at hv1"
     check hv_flows_contain hv1 "tp_dst=22"
     check_contains "$(roamctl migration list)" " prepare "
 
-    # A frame for the VM reaching hv2 now is held, not lost.
+    # A frame for the VM reaching hv2 now is held, not lost: in the
+    # datapath, or, for the baseline, in roamd.
     as hv2 check ovs-appctl netdev-dummy/receive uplink \
         "eth(src=52:54:00:00:00:09,dst=52:54:00:00:00:01),eth_type(0x0800),ipv4(src=10.0.0.9,dst=10.0.0.1,proto=17,ttl=64,frag=no),udp(src=9,dst=9)"
-    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' vm/rules | grep -q 'arriving .* 1\$'"
+    if [ "${ACTIVATION:-switch}" = switch ]; then
+        as hv2 wait_until sh -c "ovs-appctl roam/gate-show | grep -q 'closed, queued 1, held 1'"
+    else
+        WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' vm/rules | grep -q 'arriving .* 1\$'"
+    fi
+    check_eq "" "$(pcap_hex "$T/hv2/vnet3.pcap")" "frames at the VM's new port before it resumed"
 
     # The VM resumes at hv2 and announces itself: its first frame opens the
     # gate in the switch, hv2 delivers the held frame and claims the VM.
@@ -91,6 +114,11 @@ test_rules_follow_the_vm() {
     check hv_flows_contain hv1 "priority=300,in_port=7 actions=drop"
     check_contains "$(roamd_ctl hv1 vm/rules)" "leaving"
     check_contains "$(roamd_ctl hv2 vm/rules)" "held"
+    # The held frame reached the VM, and is counted.
+    wait_until pcap_has "$T/hv2/vnet3.pcap" 1
+    check_contains "$(pcap_hex "$T/hv2/vnet3.pcap")" "525400000001525400000009"
+    check_eq 1 "$(roamd_ctl hv2 vm/rules | awk '$1 == "if-vm1" { print $NF }')" \
+        "held frames reported"
 
     # After the straggler timeout the redirect goes too.
     WAIT_TIMEOUT=20 wait_until hv_flows_lack hv1 "nw_dst=10.0.0.1"

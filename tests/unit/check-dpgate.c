@@ -1,0 +1,90 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit tests of agent/dpgate.c: reading a gate's counters from the output
+ * of "ovs-appctl roam/gate-show".  tests/switch/gate.sh checks that output
+ * against a running ovs-vswitchd. */
+
+#include <config.h>
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "agent/dpgate.h"
+
+static const char *reply =
+    "gate 0x52: closed, queued 2, held 4, released 0, passed 0, "
+    "dropped 2, age 15 ms\n"
+    "gate 0xabcd00000001: open, queued 0, held 3, released 3, passed 9, "
+    "dropped 0, age 812 ms, opened after 640 ms\n";
+
+START_TEST(test_finds_each_gate)
+{
+    struct dpgate_stats s;
+
+    ck_assert_int_eq(dpgate_parse(reply, 0x52, &s), 0);
+    ck_assert(!s.open);
+    ck_assert_uint_eq(s.queued, 2);
+    ck_assert_uint_eq(s.held, 4);
+    ck_assert_uint_eq(s.dropped, 2);
+
+    ck_assert_int_eq(dpgate_parse(reply, 0xabcd00000001ULL, &s), 0);
+    ck_assert(s.open);
+    ck_assert_uint_eq(s.held, 3);
+    ck_assert_uint_eq(s.released, 3);
+    ck_assert_uint_eq(s.passed, 9);
+}
+END_TEST
+
+START_TEST(test_missing_and_malformed)
+{
+    struct dpgate_stats s;
+
+    /* 0x5 is a prefix of 0x52's line, not a match. */
+    ck_assert_int_eq(dpgate_parse(reply, 0x5, &s), ENOENT);
+    ck_assert_int_eq(dpgate_parse("", 0x52, &s), ENOENT);
+    ck_assert_int_eq(dpgate_parse("gate 0x52: closed, queued x\n", 0x52, &s),
+                     EPROTO);
+    ck_assert_int_eq(dpgate_parse("gate 0x52: ajar, queued 0, held 0, "
+                                  "released 0, passed 0, dropped 0\n",
+                                  0x52, &s), EPROTO);
+}
+END_TEST
+
+static Suite *
+dpgate_suite(void)
+{
+    Suite *s = suite_create("dpgate");
+    TCase *tc = tcase_create("parse");
+
+    tcase_add_test(tc, test_finds_each_gate);
+    tcase_add_test(tc, test_missing_and_malformed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(dpgate_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
