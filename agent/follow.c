@@ -107,7 +107,8 @@ struct fvm {
 
     /* Gates (see gate.h). */
     uint32_t gate_id;           /* Nonzero once it has one. */
-    uint64_t dp_gate_id;        /* Its roam_gate in the datapath, or 0. */
+    uint64_t dp_gate_id;        /* Its roam_gate in the datapath, or 0
+                                 * (none yet, or --activation=agent). */
     struct eth_addr mac;
     struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
     bool activated;             /* FVM_ARRIVING: its first frame came. */
@@ -569,7 +570,8 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
 }
 
 /* Stores in 'v''s buffer counters what its gate held in the datapath, as
- * ovs-vswitchd counted it, for the migration's report. */
+ * ovs-vswitchd counted it, for the migration's report.  Does nothing for a
+ * gate of the agent baseline, whose frames roamd counted itself. */
 static void
 fvm_count_dp_held(struct fvm *v)
 {
@@ -777,7 +779,9 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     render_rules(vm, port, false, &flows);
     set_flows(v, fc, &flows);
     sset_init(&gates);
-    v->dp_gate_id = ((uint64_t) f->dp_nonce << 32) | fvm_gate_id(f, v);
+    fvm_gate_id(f, v);
+    v->dp_gate_id = (f->agent_activation ? 0
+                     : ((uint64_t) f->dp_nonce << 32) | v->gate_id);
     gate_arrival_flows(v->gate_id, v->dp_gate_id, f->buffer_limit, v->mac,
                        port, !f->agent_activation, &gates);
     set_gates(v, fc, &gates);
@@ -904,9 +908,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 struct sset none = SSET_INITIALIZER(&none);
 
                 set_gates(v, fc, &none);
-                if (!f->agent_activation) {
-                    fvm_count_dp_held(v);
-                }
+                fvm_count_dp_held(v);
                 v->gate_id = 0;     /* What it learned is swept. */
                 v->dp_gate_id = 0;
                 v->state = FVM_HELD;

@@ -25,12 +25,12 @@
 #include "agent/flowctl.h"
 #include "byte-order.h"
 #include "coverage.h"
-#include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"
 #include "flow.h"
 #include "openvswitch/vlog.h"
+#include "roam/gate-action.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(gate);
@@ -71,25 +71,15 @@ userdata(enum gate_event event, uint32_t id)
                      (id >> 8) & 0xff, id & 0xff);
 }
 
-/* Stores in 'matches' the matches of the two flows an opened gate for
- * 'mac' arriving on 'port' adds to GATE_TABLE: one lets frames for the VM
- * pass, the other stops the VM's own frames from announcing it again.
- * The caller frees them. */
-static void
-opened_matches(struct eth_addr mac, ofp_port_t port, char *matches[2])
-{
-    matches[0] = xasprintf("dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
-    matches[1] = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
-}
-
 /* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
  * with 'mac' arriving on 'port'.  Table 0 marks a frame for 'mac', or from
  * 'port', that has not been through a gate yet, and runs it through table
  * 0 again, that is, through the VM's rules, once the gate lets it pass.
  *
  * With 'in_switch' (roam's way), the datapath holds up to 'limit' frames
- * for 'mac', by "roam_gate(id=DP_ID)" (see ovs-actions(7)), and the VM's first frame on
- * 'port' opens the gate in the same datapath pass, "roam_gate(...,open)":
+ * for 'mac', by "roam_gate(id=DP_ID)" (see ovs-actions(7)), and the VM's
+ * first frame on 'port' opens the gate in the same datapath pass,
+ * "roam_gate(...,open)":
  * the held frames reach the VM before that frame has gone on.  The first
  * frame also learns, in GATE_TABLE, a flow that keeps the VM's later
  * frames from telling roamd again, and tells roamd, once.
@@ -105,29 +95,25 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
 {
     uint64_t cookie = gate_cookie(id);
     char *activate = userdata(GATE_ACTIVATE, id);
+    char *from_vm = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
 
     sset_add_and_free(flows, xasprintf(
-        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
-        "in_port=%"PRIu16",actions="GATE_MARK",resubmit(,%d),resubmit(,0)",
-        GATE_PRIORITY, cookie, ofp_to_u16(port), GATE_TABLE));
+        "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",%s,"
+        "actions="GATE_MARK",resubmit(,%d),resubmit(,0)",
+        GATE_PRIORITY, cookie, from_vm, GATE_TABLE));
     if (in_switch) {
-        char *matches[2];
-
-        opened_matches(mac, port, matches);
         sset_add_and_free(flows, xasprintf(
             "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
             "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK","
             "roam_gate(id=%#"PRIx64",limit=%"PRIuSIZE"),resubmit(,0)",
             GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac), dp_id,
-            MIN(MAX(limit, 1), GATE_DP_MAX_LIMIT)));
+            MIN(MAX(limit, 1), ROAM_GATE_MAX_LIMIT)));
         sset_add_and_free(flows, xasprintf(
             "table=%d,priority=150,cookie=%#"PRIx64",%s,"
             "actions=roam_gate(id=%#"PRIx64",open),"
             "learn(table=%d,priority=200,idle_timeout=60,cookie=%#"PRIx64
-            ",%s),controller(userdata=%s)", GATE_TABLE, cookie, matches[1],
-            dp_id, GATE_TABLE, cookie, matches[1], activate));
-        free(matches[0]);
-        free(matches[1]);
+            ",%s),controller(userdata=%s)", GATE_TABLE, cookie, from_vm,
+            dp_id, GATE_TABLE, cookie, from_vm, activate));
     } else {
         char *hold = userdata(GATE_HOLD, id);
 
@@ -141,30 +127,32 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
             "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
             ETH_ADDR_ARGS(mac), hold));
         sset_add_and_free(flows, xasprintf(
-            "table=%d,priority=150,cookie=%#"PRIx64",in_port=%"PRIu16","
-            "actions=controller(userdata=%s)", GATE_TABLE, cookie,
-            ofp_to_u16(port), activate));
+            "table=%d,priority=150,cookie=%#"PRIx64",%s,"
+            "actions=controller(userdata=%s)", GATE_TABLE, cookie, from_vm,
+            activate));
         free(hold);
     }
+    free(from_vm);
     free(activate);
 }
 
-/* Adds to 'flows' the flows an opened gate 'id' for 'mac' arriving on
- * 'port' adds (by learning, or roamd for it), in ovs-ofctl syntax: empty
- * actions, so that the lookup in GATE_TABLE falls through. */
+/* Adds to 'flows' the two flows with which roamd opens the agent
+ * baseline's gate 'id' for 'mac' arriving on 'port', in ovs-ofctl syntax:
+ * empty actions, so that the lookup in GATE_TABLE falls through, for
+ * frames for the VM and for the VM's own frames (which then tell roamd
+ * nothing more). */
 void
 gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                   struct sset *flows)
 {
-    char *matches[2];
+    uint64_t cookie = gate_cookie(id);
 
-    opened_matches(mac, port, matches);
-    for (int i = 0; i < 2; i++) {
-        sset_add_and_free(flows, xasprintf(
-            "table=%d,priority=200,cookie=%#"PRIx64",%s,actions=drop",
-            GATE_TABLE, gate_cookie(id), matches[i]));
-        free(matches[i]);
-    }
+    sset_add_and_free(flows, xasprintf(
+        "table=%d,priority=200,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
+        "actions=drop", GATE_TABLE, cookie, ETH_ADDR_ARGS(mac)));
+    sset_add_and_free(flows, xasprintf(
+        "table=%d,priority=200,cookie=%#"PRIx64",in_port=%"PRIu16","
+        "actions=drop", GATE_TABLE, cookie, ofp_to_u16(port)));
 }
 
 /* Adds to 'flows' the departure redirect 'id': every unicast frame for

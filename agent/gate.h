@@ -62,7 +62,6 @@ struct ofpbuf;
 #define GATE_TABLE 253
 #define GATE_PRIORITY 65535
 #define GATE_COOKIE_HI 0x524f414dU
-#define GATE_DP_MAX_LIMIT 65536     /* roam_gate's largest queue. */
 
 bool gate_cookie_is_ours(ovs_be64 cookie);
 

@@ -290,15 +290,6 @@ parse_attrs(const struct nlattr *a, struct gate_attrs *ga)
             : ga->actions && ga->limit && ga->limit <= ROAM_GATE_MAX_LIMIT);
 }
 
-/* Whether datapath action 'a' is a well-formed OVS_ACTION_ATTR_ROAM_GATE. */
-bool
-roam_gate_odp_valid(const struct nlattr *a)
-{
-    struct gate_attrs ga;
-
-    return parse_attrs(a, &ga);
-}
-
 static struct gate *
 gate_find(uint64_t id)
     OVS_REQUIRES(mutex)
@@ -484,14 +475,17 @@ execute_open(uint64_t id, roam_gate_run_cb *run, void *aux)
     }
     ovs_mutex_unlock(&mutex);
 
-    LIST_FOR_EACH_POP (hp, node, &queue) {
+    LIST_FOR_EACH (hp, node, &queue) {
         COVERAGE_INC(roam_gate_released);
         run(aux, hp->packet, hp->actions->actions, hp->actions->size);
-        ovs_mutex_lock(&mutex);
+    }
+
+    ovs_mutex_lock(&mutex);
+    LIST_FOR_EACH_POP (hp, node, &queue) {
         actions_unref(hp->actions);
-        ovs_mutex_unlock(&mutex);
         free(hp);
     }
+    ovs_mutex_unlock(&mutex);
 }
 
 /* Executes datapath action 'a' (OVS_ACTION_ATTR_ROAM_GATE) on 'batch'.

@@ -60,7 +60,6 @@ struct ofpact_roam_gate;
 struct ofpact_format_params;
 struct ofpact_parse_params;
 struct ofpbuf;
-struct simap;
 
 #define ROAM_GATE_DEFAULT_LIMIT 1024
 #define ROAM_GATE_MAX_LIMIT 65536
@@ -115,7 +114,6 @@ typedef void roam_gate_run_cb(void *aux, struct dp_packet *packet,
                               const struct nlattr *actions, size_t size);
 void roam_gate_execute(struct dp_packet_batch *, const struct nlattr *,
                        bool steal, roam_gate_run_cb *run, void *aux);
-bool roam_gate_odp_valid(const struct nlattr *);
 void roam_gate_format_odp(struct ds *, const struct nlattr *,
                           const struct hmap *portno_names);
 int roam_gate_parse_odp(const char *s, struct ofpbuf *odp_actions);
