@@ -75,7 +75,8 @@ wait_until() {
 # real hypervisor's would: the userspace datapath creates tap devices, which
 # must not meet another hypervisor's.  With SIM_CPU set (a taskset CPU
 # list), its daemons, and roamd_start's, run on those CPUs only.
-# ovs-vswitchd runs at nice -10, as ovs-ctl starts it.
+# ovs-vswitchd runs at nice -10, as ovs-ctl starts it.  SIM_VSWITCHD_ARGS
+# adds options to its command line (for example "--dummy-numa 0,0").
 sim_add() {
     local name=$1 dir=$T/$1
     local exec=()
@@ -101,7 +102,7 @@ sim_add() {
     as "$name" check "${exec[@]}" "${cpus[@]}" nice -n -10 ovs-vswitchd \
         --enable-dummy --disable-system --disable-system-route --detach \
         --no-chdir --pidfile --log-file \
-        ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl}
+        ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl} ${SIM_VSWITCHD_ARGS:-}
     as "$name" wait_until ovs-appctl version
 }
 
