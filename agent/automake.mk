@@ -39,6 +39,8 @@ CLEANFILES += agent/roam.5
 # Agent modules, linked by roamctl (and unit tests) directly.
 noinst_LTLIBRARIES += agent/libroamagent.la
 agent_libroamagent_la_SOURCES = \
+	agent/appctl.c \
+	agent/appctl.h \
 	agent/bridges.c \
 	agent/bridges.h \
 	agent/chassis.c \
@@ -47,6 +49,8 @@ agent_libroamagent_la_SOURCES = \
 	agent/ctl.h \
 	agent/dpgate.c \
 	agent/dpgate.h \
+	agent/fdbpin.c \
+	agent/fdbpin.h \
 	agent/flowctl.c \
 	agent/flowctl.h \
 	agent/follow.c \
@@ -72,15 +76,22 @@ else
 agent_libroamagent_la_SOURCES += agent/link-monitor-stub.c
 endif
 EXTRA_DIST += agent/link-monitor-netlink.c agent/link-monitor-stub.c
+agent_libroamagent_la_SOURCES += agent/libvirt-monitor.h
+if HAVE_LIBVIRT
+agent_libroamagent_la_SOURCES += agent/libvirt-monitor.c
+else
+agent_libroamagent_la_SOURCES += agent/libvirt-monitor-stub.c
+endif
+EXTRA_DIST += agent/libvirt-monitor.c agent/libvirt-monitor-stub.c
 agent_libroamagent_la_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
-	-I$(top_builddir) $(LIBNL_CFLAGS)
+	-I$(top_builddir) $(LIBNL_CFLAGS) $(LIBVIRT_CFLAGS)
 agent_libroamagent_la_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 
 bin_PROGRAMS += agent/roamctl
 agent_roamctl_SOURCES = agent/roamctl.c
 agent_roamctl_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
 agent_roamctl_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
-	$(LIBNL_LIBS)
+	$(LIBNL_LIBS) $(LIBVIRT_LIBS)
 
 man_MANS += agent/roamctl.8
 EXTRA_DIST += agent/roamctl.8
@@ -89,7 +100,7 @@ sbin_PROGRAMS += agent/roamd
 agent_roamd_SOURCES = agent/roamd.c
 agent_roamd_CPPFLAGS = $(agent_libroamagent_la_CPPFLAGS)
 agent_roamd_LDADD = agent/libroamagent.la lib/libroam.la $(OVS_LIBS) \
-	$(LIBNL_LIBS)
+	$(LIBNL_LIBS) $(LIBVIRT_LIBS)
 man_MANS += agent/roamd.8
 EXTRA_DIST += agent/roamd.8
 

@@ -779,7 +779,7 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
     roamrec_migration_update_external_ids_setkey(m, "requested-by",
                                                  "roamctl");
     if (port) {
-        roamrec_migration_update_external_ids_setkey(m, "port", port);
+        roamrec_migration_set_dst_port(m, port);
     }
     status = commit(ctx, txn);
     return status;
@@ -1017,6 +1017,7 @@ ctl_usage_commands(void)
                commands[i].verb ? commands[i].verb : "", commands[i].usage);
     }
     printf("  vm paused VM  (to the local roamd: see --target)\n");
+    printf("  vm resumed VM  (to the local roamd: see --target)\n");
 }
 
 /* Runs the command in 'argv' (noun, verb, arguments) against the database,
@@ -1100,58 +1101,87 @@ connect_roamd(struct ctl_context *ctx, const char *target,
     return error;
 }
 
-/* vm paused VM: the pause notice, sent to the local roamd ('target') from,
- * for example, a libvirt hook, the moment VM pauses at the end of a live
- * migration.  Returns once the switch redirects the VM's traffic toward its
+/* Sends unixctl 'command' with 'vm' to the local roamd ('target') and
+ * returns its reply in '*result' (the caller frees it). */
+static enum ctl_status
+vm_notice(struct ctl_context *ctx, const char *target, const char *command,
+          const char *vm, char **result)
+{
+    char *cmd_argv[] = { CONST_CAST(char *, vm) };
+    enum ctl_status status = CTL_OK;
+    struct jsonrpc *client;
+    char *err = NULL;
+    int error;
+
+    *result = NULL;
+    if (connect_roamd(ctx, target, &client)) {
+        return CTL_UNAVAILABLE;
+    }
+    error = unixctl_client_transact(client, command, 1, cmd_argv, result,
+                                    &err);
+    if (error) {
+        status = fail(ctx, CTL_UNAVAILABLE, "roamd: %s", ovs_strerror(error));
+    } else if (err) {
+        status = fail(ctx, (strstr(err, "does not hold")
+                            || strstr(err, "neither")
+                            ? CTL_NOT_FOUND : CTL_CONFLICT),
+                      "roamd: %s", err);
+    }
+    free(err);
+    jsonrpc_close(client);
+    return status;
+}
+
+/* vm paused VM: the pause notice, sent to the local roamd ('target') by a
+ * hypervisor manager other than libvirt (roamd follows libvirt's events
+ * itself), the moment VM pauses at the end of a live migration.  roamd
+ * answers once the switch redirects the VM's traffic toward its
  * destination, so that nothing sent during the pause is lost. */
 enum ctl_status
 ctl_vm_paused(struct ctl_context *ctx, const char *target, int argc,
               char *argv[])
 {
-    struct jsonrpc *client;
-    enum ctl_status status = CTL_OK;
+    enum ctl_status status;
+    char *result;
 
     if (argc != 1) {
         return fail(ctx, CTL_USAGE, "usage: vm paused VM");
     }
-    if (connect_roamd(ctx, target, &client)) {
-        return CTL_UNAVAILABLE;
-    }
-    for (;;) {
-        char *cmd_argv[] = { argv[0] };
-        char *result = NULL, *err = NULL;
-        int error;
+    status = vm_notice(ctx, target, "vm/paused", argv[0], &result);
+    if (status == CTL_OK) {
+        struct table *t = add_table(ctx);
+        long long int us;
 
-        error = unixctl_client_transact(client, "vm/paused", 1, cmd_argv,
-                                        &result, &err);
-        if (error) {
-            status = fail(ctx, CTL_UNAVAILABLE, "roamd: %s",
-                          ovs_strerror(error));
-        } else if (err) {
-            status = fail(ctx, strstr(err, "does not hold")
-                          ? CTL_NOT_FOUND : CTL_CONFLICT,
-                          "roamd: %s", err);
-        } else if (!strncmp(result, "applied", 7)) {
-            struct table *t = add_table(ctx);
-
-            table_add_column(t, "vm");
-            table_add_column(t, "state");
-            table_add_row(t);
-            add_cell(t, argv[0]);
-            add_cell(t, "redirecting");
-        } else if (time_msec() >= ctx->deadline) {
-            status = fail(ctx, CTL_UNAVAILABLE, "timed out waiting for the "
-                          "switch to redirect %s", argv[0]);
+        table_add_column(t, "vm");
+        table_add_column(t, "state");
+        table_add_column(t, "redirect_us");
+        table_add_row(t);
+        add_cell(t, argv[0]);
+        add_cell(t, "redirecting");
+        if (result && ovs_scan(result, "applied %lld us", &us)) {
+            add_cellf(t, "%lld", us);
         } else {
-            free(result);
-            poll_timer_wait(1);
-            poll_block();
-            continue;
+            add_cell(t, "-");
         }
-        free(result);
-        free(err);
-        break;
     }
-    jsonrpc_close(client);
+    free(result);
+    return status;
+}
+
+/* vm resumed VM: the resume notice.  At the VM's destination, its arrival
+ * gate opens at once; at its source, after a pause notice, the VM runs
+ * there again and its traffic is delivered there again. */
+enum ctl_status
+ctl_vm_resumed(struct ctl_context *ctx, const char *target, int argc,
+               char *argv[])
+{
+    enum ctl_status status;
+    char *result;
+
+    if (argc != 1) {
+        return fail(ctx, CTL_USAGE, "usage: vm resumed VM");
+    }
+    status = vm_notice(ctx, target, "vm/resumed", argv[0], &result);
+    free(result);
     return status;
 }

@@ -59,6 +59,8 @@ void ctl_context_destroy(struct ctl_context *);
 enum ctl_status ctl_execute(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status ctl_vm_paused(struct ctl_context *, const char *target,
                               int argc, char *argv[]);
+enum ctl_status ctl_vm_resumed(struct ctl_context *, const char *target,
+                               int argc, char *argv[]);
 void ctl_usage_commands(void);
 void ctl_print(const struct ctl_context *, const struct table_style *,
                struct ds *);

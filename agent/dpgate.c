@@ -19,99 +19,83 @@
 #include "agent/dpgate.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "coverage.h"
-#include "daemon.h"
-#include "dirs.h"
-#include "jsonrpc.h"
-#include "openvswitch/vlog.h"
-#include "unixctl.h"
+#include "openvswitch/json.h"
 #include "util.h"
 
-VLOG_DEFINE_THIS_MODULE(dpgate);
+static bool
+get_count(const struct json *gate, const char *name, uint64_t *value)
+{
+    const struct json *j = shash_find_data(json_object(gate), name);
 
-COVERAGE_DEFINE(dpgate_query);
+    if (!j || j->type != JSON_INTEGER || json_integer(j) < 0) {
+        return false;
+    }
+    *value = json_integer(j);
+    return true;
+}
 
-/* Finds the line for gate 'id' in 'reply', the output of "ovs-appctl
- * roam/gate-show", and stores its counters in '*s'.  Returns 0, ENOENT if
- * there is no such gate, or EPROTO if its line cannot be read. */
+/* Finds gate 'id' in 'reply', the output of "ovs-appctl roam/gate-show
+ * --json [ID]", and stores its counters in '*s'.  Returns 0, ENOENT if
+ * there is no such gate, or EPROTO if the reply cannot be read. */
 int
 dpgate_parse(const char *reply, uint64_t id, struct dpgate_stats *s)
 {
-    char prefix[32];
-    const char *line;
+    struct json *json = json_from_string(reply);
+    const struct json *gates;
+    int error = EPROTO;
 
     memset(s, 0, sizeof *s);
-    snprintf(prefix, sizeof prefix, "gate %#"PRIx64": ", id);
-    for (line = reply; line && *line;
-         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (!strncmp(line, prefix, strlen(prefix))) {
-            char state[8];
-
-            if (sscanf(line + strlen(prefix), "%7[a-z], queued %"SCNu64
-                       ", held %"SCNu64", released %"SCNu64", passed %"
-                       SCNu64", dropped %"SCNu64, state, &s->queued,
-                       &s->held, &s->released, &s->passed, &s->dropped)
-                != 6 || (strcmp(state, "open") && strcmp(state, "closed"))) {
-                return EPROTO;
-            }
-            s->open = !strcmp(state, "open");
-            return 0;
-        }
-    }
-    return ENOENT;
-}
-
-/* Asks the local ovs-vswitchd for gate 'id''s counters and stores them in
- * '*s'.  Blocks for the round trip.  Returns 0 or a positive errno (logged,
- * rate-limited): ENOENT if ovs-vswitchd has no such gate. */
-int
-dpgate_query(uint64_t id, struct dpgate_stats *s)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
-    char *arg = xasprintf("%#"PRIx64, id);
-    char *result = NULL, *err = NULL;
-    struct jsonrpc *client = NULL;
-    char *socket_name = NULL;
-    int error;
-
-    COVERAGE_INC(dpgate_query);
-    memset(s, 0, sizeof *s);
-    pid_t pid = read_pidfile(pidfile);
-    if (pid < 0) {
-        error = -pid;
+    if (json->type != JSON_OBJECT
+        || !(gates = shash_find_data(json_object(json), "gates"))
+        || gates->type != JSON_ARRAY) {
         goto out;
     }
-    socket_name = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(),
-                            (long int) pid);
-    error = unixctl_client_create(socket_name, &client);
-    if (!error) {
-        char *argv[] = { arg };
+    error = ENOENT;
+    for (size_t i = 0; i < json_array(gates)->n; i++) {
+        const struct json *g = json_array(gates)->elems[i];
+        const struct json *j_id, *state;
+        uint64_t gid, full, cap, expired;
 
-        error = unixctl_client_transact(client, "roam/gate-show", 1, argv,
-                                        &result, &err);
-    }
-    if (!error) {
-        error = err ? EPROTO : dpgate_parse(result ? result : "", id, s);
+        if (g->type != JSON_OBJECT
+            || !(j_id = shash_find_data(json_object(g), "id"))
+            || j_id->type != JSON_STRING
+            || !str_to_ullong(json_string(j_id), 0,
+                              (unsigned long long int *) &gid)) {
+            error = EPROTO;
+            goto out;
+        }
+        if (gid != id) {
+            continue;
+        }
+        state = shash_find_data(json_object(g), "state");
+        if (!state || state->type != JSON_STRING
+            || !get_count(g, "queued", &s->queued)
+            || !get_count(g, "held", &s->held)
+            || !get_count(g, "delivered", &s->delivered)
+            || !get_count(g, "released_other", &s->released_other)
+            || !get_count(g, "passed", &s->passed)
+            || !get_count(g, "diverted", &s->diverted)
+            || !get_count(g, "dropped_full", &full)
+            || !get_count(g, "dropped_cap", &cap)
+            || !get_count(g, "dropped_expired", &expired)) {
+            error = EPROTO;
+            goto out;
+        }
+        if (!strcmp(json_string(state), "open")
+            || !strcmp(json_string(state), "releasing")) {
+            s->open = true;
+        } else if (strcmp(json_string(state), "closed")) {
+            error = EPROTO;
+            goto out;
+        }
+        s->dropped = full + cap + expired;
+        error = 0;
+        goto out;
     }
 
 out:
-    if (error) {
-        VLOG_WARN_RL(&rl, "cannot read gate %s from ovs-vswitchd (%s%s%s)",
-                     arg, ovs_strerror(error), err ? ": " : "",
-                     err ? err : "");
-    }
-    if (client) {
-        jsonrpc_close(client);
-    }
-    free(socket_name);
-    free(result);
-    free(err);
-    free(arg);
-    free(pidfile);
+    json_destroy(json);
     return error;
 }

@@ -17,29 +17,30 @@
 #ifndef ROAM_DPGATE_H
 #define ROAM_DPGATE_H 1
 
-/* dpgate: what an arrival gate held in the datapath.
+/* dpgate: what a gate did in the datapath.
  *
- * roam's arrival gates hold an arriving VM's frames inside ovs-vswitchd
- * (the roam_gate action, datapath-ext/gate-action.h), which counts them
- * per gate and shows the counts through "ovs-appctl roam/gate-show ID".
- * roamd asks once per migration, when it claims the VM, to report how
- * many frames were held and delivered.  The question goes to the local
- * ovs-vswitchd's control socket, found as ovs-appctl finds it: from its
- * pidfile in the OVS rundir. */
+ * roam's gates live inside ovs-vswitchd (the roam_gate action,
+ * datapath-ext/gate-action.h), which counts, per gate, the frames it held,
+ * the ones it delivered to the VM's port when it opened, the ones it
+ * released into other actions, and the ones it dropped, and shows them as
+ * JSON through "ovs-appctl roam/gate-show --json ID".  dpgate reads that
+ * reply. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct dpgate_stats {
-    bool open;
+    bool open;                  /* Open, or releasing. */
     uint64_t queued;            /* Held now. */
-    uint64_t held;              /* Ever held. */
-    uint64_t released;          /* Delivered when the gate opened. */
+    uint64_t held;              /* Ever queued. */
+    uint64_t delivered;         /* Released to an output to the VM's port. */
+    uint64_t released_other;    /* Released into any other actions. */
     uint64_t passed;            /* Let through once open. */
-    uint64_t dropped;           /* Queue full, or the gate expired. */
+    uint64_t diverted;          /* Diverted while open. */
+    uint64_t dropped;           /* Queue full, over the byte cap, or
+                                 * expired. */
 };
 
 int dpgate_parse(const char *reply, uint64_t id, struct dpgate_stats *);
-int dpgate_query(uint64_t id, struct dpgate_stats *);
 
 #endif /* dpgate.h */

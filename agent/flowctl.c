@@ -101,7 +101,12 @@ struct flowctl {
     long long int view_started; /* time_msec() the dump in flight began. */
     long long int view_ms;      /* How long the last complete dump took. */
 
-    ovs_be32 pace_xid;          /* Caller's pacing barrier, or 0. */
+    /* Callers' barriers (flowctl_barrier()), oldest first.  The switch
+     * answers barriers in order, so the n-th reply completes the n-th. */
+    ovs_be32 *barrier_xids;
+    size_t n_barriers, allocated_barriers;
+    uint64_t barriers_sent;
+    uint64_t barriers_done;
 
     /* Packet-ins (NXT_PACKET_IN2) not yet taken by the caller. */
     struct ovs_list packet_ins;
@@ -235,6 +240,7 @@ flowctl_destroy(struct flowctl *fc)
         hmap_destroy(&fc->pending);
         ofpbuf_list_delete(&fc->packet_ins);
         free(fc->last_error);
+        free(fc->barrier_xids);
         free(fc->bridge);
         free(fc);
     }
@@ -778,9 +784,12 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
     } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->state == S_DUMPING
                && oh->xid == fc->dump_xid) {
         process_dump_reply(fc, oh);
-    } else if (type == OFPTYPE_BARRIER_REPLY && fc->pace_xid
-               && oh->xid == fc->pace_xid) {
-        fc->pace_xid = 0;
+    } else if (type == OFPTYPE_BARRIER_REPLY && fc->n_barriers
+               && oh->xid == fc->barrier_xids[0]) {
+        fc->n_barriers--;
+        memmove(fc->barrier_xids, fc->barrier_xids + 1,
+                fc->n_barriers * sizeof *fc->barrier_xids);
+        fc->barriers_done++;
     } else if (type == OFPTYPE_BARRIER_REPLY && oh->xid == fc->barrier_xid) {
         if (fc->state == S_ADDING) {
             finish_bundle(fc);
@@ -821,7 +830,9 @@ flowctl_run(struct flowctl *fc)
             entries_clear(&fc->pending);
         }
         fc->state = S_DISCONNECTED;
-        fc->pace_xid = 0;
+        /* Barriers of the old connection will never be answered. */
+        fc->n_barriers = 0;
+        fc->barriers_done = fc->barriers_sent;
         if (fc->view_in_flight) {
             fc->view_in_flight = false;
             fc->view_wanted = true;
@@ -894,6 +905,43 @@ flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
     return 0;
 }
 
+/* Sends a barrier after whatever was sent before it with flowctl_send()
+ * and returns its sequence number: once flowctl_barriers_done() reaches
+ * it, the switch has processed those messages (or the connection dropped;
+ * see flowctl_is_connected()).  Returns 0, sending nothing, if there is no
+ * connection. */
+uint64_t
+flowctl_barrier(struct flowctl *fc)
+{
+    if (!rconn_is_connected(fc->rconn)) {
+        return 0;
+    }
+    if (fc->n_barriers >= fc->allocated_barriers) {
+        fc->barrier_xids = x2nrealloc(fc->barrier_xids,
+                                      &fc->allocated_barriers,
+                                      sizeof *fc->barrier_xids);
+    }
+    fc->barrier_xids[fc->n_barriers++]
+        = send_msg(fc, ofputil_encode_barrier_request(OF_VERSION));
+    return ++fc->barriers_sent;
+}
+
+/* Changes whenever the connection to the switch goes up or down: a barrier
+ * reply counts only on the connection its barrier went out on. */
+unsigned int
+flowctl_connection_seqno(const struct flowctl *fc)
+{
+    return rconn_get_connection_seqno(fc->rconn);
+}
+
+/* Returns the sequence number of the last barrier (flowctl_barrier()) that
+ * the switch has answered, or that a lost connection ended. */
+uint64_t
+flowctl_barriers_done(const struct flowctl *fc)
+{
+    return fc->barriers_done;
+}
+
 /* For callers that send many messages with flowctl_send(): returns true if
  * the switch has processed everything sent before the last call to
  * flowctl_pace_barrier() (or there was none, or the connection dropped
@@ -904,7 +952,8 @@ flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
 bool
 flowctl_pace_ready(const struct flowctl *fc)
 {
-    return !fc->pace_xid && rconn_is_connected(fc->rconn);
+    return fc->barriers_done == fc->barriers_sent
+           && rconn_is_connected(fc->rconn);
 }
 
 /* Marks the end of a batch sent with flowctl_send(): flowctl_pace_ready()
@@ -912,10 +961,7 @@ flowctl_pace_ready(const struct flowctl *fc)
 void
 flowctl_pace_barrier(struct flowctl *fc)
 {
-    if (rconn_is_connected(fc->rconn)) {
-        fc->pace_xid = send_msg(fc,
-                                ofputil_encode_barrier_request(OF_VERSION));
-    }
+    flowctl_barrier(fc);
 }
 
 void

@@ -94,6 +94,9 @@ long long int flowctl_view_ms(const struct flowctl *);
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);
+uint64_t flowctl_barrier(struct flowctl *);
+uint64_t flowctl_barriers_done(const struct flowctl *);
+unsigned int flowctl_connection_seqno(const struct flowctl *);
 bool flowctl_pace_ready(const struct flowctl *);
 void flowctl_pace_barrier(struct flowctl *);
 

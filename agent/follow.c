@@ -21,7 +21,9 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "agent/appctl.h"
 #include "agent/dpgate.h"
+#include "agent/fdbpin.h"
 #include "agent/flowctl.h"
 #include "agent/gate.h"
 #include "agent/keys.h"
@@ -29,6 +31,7 @@
 #include "agent/roam-idl.h"
 #include "agent/rules.h"
 #include "byte-order.h"
+#include "coverage.h"
 #include "flow.h"
 #include "hash.h"
 #include "openvswitch/hmap.h"
@@ -41,10 +44,17 @@
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
+#include "unixctl.h"
 #include "util.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(follow);
+
+COVERAGE_DEFINE(follow_arm_departure);
+COVERAGE_DEFINE(follow_pause);
+COVERAGE_DEFINE(follow_pause_in_datapath);
+COVERAGE_DEFINE(follow_resume_activation);
+COVERAGE_DEFINE(follow_gate_counts);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -61,6 +71,10 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
  * all delivered, or this many ms after its activation, whichever is
  * first (see follow_activated()). */
 #define CLAIM_DEFER_MS 50
+
+/* An arriving VM's gate waits for its MAC pin (fdbpin.h) at most this long
+ * before it is installed anyway. */
+#define PIN_WAIT_MS 1000
 
 enum fvm_state {
     FVM_HELD,           /* This host holds the VM. */
@@ -91,6 +105,8 @@ struct fvm {
     char *iface_id;
     char *bridge;
     ofp_port_t port;
+    char *port_name;            /* Its interface's name, for pins. */
+    uint16_t vlan;              /* Its port's VLAN tag, or 0. */
     enum fvm_state state;
     struct sset flows;          /* Its flows in the bridge's desired table. */
     struct sset gates;          /* Its gate or redirect flows there. */
@@ -106,6 +122,9 @@ struct fvm {
                                  * else the seq it had here. */
 
     /* Gates (see gate.h). */
+    bool gated;                 /* FVM_ARRIVING: its gate is installed. */
+    long long int pin_deadline; /* FVM_ARRIVING: install the gate by then,
+                                 * pinned or not. */
     uint32_t gate_id;           /* Nonzero once it has one. */
     uint64_t dp_gate_id;        /* Its roam_gate in the datapath, or 0
                                  * (none yet, or --activation=agent). */
@@ -116,10 +135,39 @@ struct fvm {
     long long int activated_wall;   /* When, wall clock. */
     long long int gave_up_wall; /* FVM_GAVE_UP: when. */
 
+    /* Counts of the arrival gate, read from ovs-vswitchd after
+     * activation (switch mode). */
+    uint64_t counts_dp_id;      /* The gate asked about, or 0. */
+    bool counts_known;
+    struct dpgate_stats counts;
+
+    /* MAC pin (fdbpin.h): where this VM's MAC is pinned, and until when
+     * after the migration (0: as long as the state needs it). */
+    char *pinned_to;            /* Port name, or NULL. */
+    long long int pin_until;
+
+    /* Departure (FVM_HELD with a migration away pending): the armed
+     * departure flow and its datapath gate. */
+    uint64_t dp_divert_id;      /* Nonzero while armed. */
+    uint64_t armed_gen;         /* Desired generation that armed it. */
+
+    /* What the Migration row does not show yet (fvm_record()). */
+    bool record_activate;       /* The "activate" phase. */
+    bool counts_recorded;       /* The gate's counts. */
+    bool completing;            /* FVM_LEAVING: redirects gone; "complete"
+                                 * not in the replica yet. */
+
     /* Pause notice (FVM_HELD): redirecting to the destination. */
     bool paused;
-    bool pause_recorded;        /* "pause" is in the database. */
+    unsigned int pause_conn_seqno;  /* flowctl connection of the barrier. */
     long long int pause_deadline;
+    long long int pause_notice_us;  /* When the notice came, time_usec(). */
+    uint64_t pause_barrier;     /* flowctl barrier after the packet-out
+                                 * that opened the divert, or 0. */
+    uint64_t pause_gen;         /* Desired generation with the redirect. */
+    long long int redirect_us;  /* Notice to redirect in force, or -1. */
+    struct unixctl_conn **waiters;  /* "vm/paused" callers to answer. */
+    size_t n_waiters, allocated_waiters;
 };
 
 struct follow {
@@ -132,24 +180,32 @@ struct follow {
     uint32_t dp_nonce;          /* Upper half of datapath gate ids. */
     struct shash swept;         /* Bridge -> view seqno last swept. */
     struct shash uplinks;       /* Bridge -> uplink ofport, as uintptr_t. */
+    struct shash uplink_names;  /* Bridge -> uplink interface name. */
     struct sset activated;      /* For follow_activated(). */
     bool agent_activation;      /* Open gates from roamd, not the switch. */
+    struct appctl *appctl;      /* To ovs-vswitchd's control socket. */
+    struct fdbpin *pins;
 };
 
 /* Returns a new follow module that keeps a departed VM's receive rules
  * redirected for 'straggler_ms', gives an arriving VM 'activate_ms' to send
  * its first frame (and a paused one as long to resume at its destination),
- * and holds at most 'buffer_limit' frames for an arriving VM.  The caller
- * owns it. */
+ * and holds at most 'buffer_limit' frames for an arriving VM.  It asks
+ * ovs-vswitchd for gate counters through 'appctl' and pins migrating VMs'
+ * MACs through 'pins'; both must outlive it.  The caller owns it. */
 struct follow *
 follow_create(long long int straggler_ms, long long int activate_ms,
-              size_t buffer_limit)
+              size_t buffer_limit, struct appctl *appctl,
+              struct fdbpin *pins)
 {
     struct follow *f = xzalloc(sizeof *f);
 
     hmap_init(&f->vms);
     shash_init(&f->swept);
     shash_init(&f->uplinks);
+    shash_init(&f->uplink_names);
+    f->appctl = appctl;
+    f->pins = pins;
     sset_init(&f->activated);
     f->straggler_ms = straggler_ms;
     f->activate_ms = activate_ms;
@@ -161,9 +217,17 @@ follow_create(long long int straggler_ms, long long int activate_ms,
     return f;
 }
 
+static void fvm_answer_waiters(struct fvm *, const char *error);
+static void fvm_pin(struct follow *, struct fvm *, const char *port);
+
 static void
 fvm_destroy(struct follow *f, struct fvm *v)
 {
+    fvm_answer_waiters(v, "the VM is no longer held here");
+    fvm_pin(f, v, NULL);
+    free(v->waiters);
+    free(v->port_name);
+    free(v->pinned_to);
     hmap_remove(&f->vms, &v->node);
     sset_destroy(&v->flows);
     sset_destroy(&v->gates);
@@ -185,6 +249,7 @@ follow_destroy(struct follow *f)
         hmap_destroy(&f->vms);
         shash_destroy(&f->swept);
         shash_destroy(&f->uplinks);
+        shash_destroy_free_data(&f->uplink_names);
         sset_destroy(&f->activated);
         free(f);
     }
@@ -280,10 +345,19 @@ render_rules(const struct roamrec_vm *vm, ofp_port_t port, bool leaving,
         const struct roamrec_rule *r = vm->rules[i];
 
         if (!leaving || !strcmp(r->direction, "receive")) {
-            sset_add_and_free(flows, rules_render(r->table_id, r->priority,
-                                                  (uint64_t) r->cookie,
-                                                  r->match, r->actions,
-                                                  port));
+            char *error;
+            char *flow = rules_render(r->table_id, r->priority,
+                                      (uint64_t) r->cookie, r->match,
+                                      r->actions, port, &error);
+            if (flow) {
+                sset_add_and_free(flows, flow);
+            } else {
+                VLOG_WARN_RL(&rl, "VM %s: cannot render its saved rule "
+                             "\"%s actions=%s\" (%s); it stays saved, "
+                             "uninstalled", vm->name, r->match, r->actions,
+                             error);
+                free(error);
+            }
         }
     }
 }
@@ -362,10 +436,12 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
             sset_add_and_free(&now, rule_key(lr->direction, lr->table_id,
                                              lr->priority, lr->cookie,
                                              lr->match, lr->actions));
-            sset_add_and_free(&flows, rules_render(lr->table_id,
-                                                   lr->priority, lr->cookie,
-                                                   lr->match, lr->actions,
-                                                   v->port));
+            char *flow = rules_render(lr->table_id, lr->priority,
+                                      lr->cookie, lr->match, lr->actions,
+                                      v->port, NULL);
+            if (flow) {
+                sset_add_and_free(&flows, flow);
+            }
             n++;
         }
     }
@@ -411,6 +487,7 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
 struct local_vif {
     const struct ovsrec_interface *iface;
     const char *bridge;
+    uint16_t vlan;              /* Its port's access VLAN, or 0. */
     bool held;                  /* It held its VM once (ROAM_KEY_SEQ). */
 };
 
@@ -569,21 +646,99 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
     }
 }
 
-/* Stores in 'v''s buffer counters what its gate held in the datapath, as
- * ovs-vswitchd counted it, for the migration's report.  Does nothing for a
- * gate of the agent baseline, whose frames roamd counted itself. */
+/* Pins 'v''s MAC, on its bridge and VLAN, to the port named 'port', or
+ * removes its pin if 'port' is null (fdbpin.h). */
 static void
-fvm_count_dp_held(struct fvm *v)
+fvm_pin(struct follow *f, struct fvm *v, const char *port)
 {
+    if (!f->pins || (!port && !v->pinned_to)
+        || (port && v->pinned_to && !strcmp(port, v->pinned_to))) {
+        return;
+    }
+    fdbpin_set(f->pins, v->bridge, v->vlan, v->mac, port);
+    free(v->pinned_to);
+    v->pinned_to = nullable_xstrdup(port);
+    v->pin_until = 0;
+}
+
+static bool
+fvm_pin_applied(const struct follow *f, const struct fvm *v)
+{
+    return !f->pins || fdbpin_is_applied(f->pins, v->bridge, v->vlan,
+                                         v->mac);
+}
+
+/* Keeps 'v''s MAC pinned where it is for 'ms' more, then unpins it. */
+static void
+fvm_unpin_after(struct fvm *v, long long int ms)
+{
+    if (v->pinned_to && !v->pin_until) {
+        v->pin_until = time_msec() + ms;
+    }
+}
+
+static struct fvm *
+fvm_find_counts(const struct follow *f, uint64_t dp_id)
+{
+    struct fvm *v;
+
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        if (v->counts_dp_id == dp_id) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* The reply to a "roam/gate-show --json ID" (appctl.h). */
+static void
+gate_counts_reply(void *f_, uint64_t dp_id, int error, const char *reply)
+{
+    struct follow *f = f_;
+    struct fvm *v = fvm_find_counts(f, dp_id);
     struct dpgate_stats st;
 
-    if (v->dp_gate_id && !dpgate_query(v->dp_gate_id, &st)) {
-        v->buffer.n_held = st.held;
-        v->buffer.n_dropped = st.dropped;
-        VLOG_INFO("VM %s: its gate held %"PRIu64" frames in the datapath "
-                  "(%"PRIu64" delivered at activation, %"PRIu64" dropped)",
-                  v->iface_id, st.held, st.released, st.dropped);
+    if (!v) {
+        return;
     }
+    v->counts_dp_id = 0;
+    if (!error) {
+        error = dpgate_parse(reply, dp_id, &st);
+    }
+    if (error) {
+        VLOG_WARN_RL(&rl, "VM %s: cannot read its gate's counters from "
+                     "ovs-vswitchd (%s)", v->iface_id,
+                     error == EPROTO && reply ? reply : ovs_strerror(error));
+        return;
+    }
+    COVERAGE_INC(follow_gate_counts);
+    v->counts = st;
+    v->counts_known = true;
+    v->buffer.n_held = st.held;
+    v->buffer.n_dropped = st.dropped;
+    VLOG_INFO("VM %s: its gate held %"PRIu64" frames in the datapath: "
+              "%"PRIu64" delivered to it, %"PRIu64" released into other "
+              "actions, %"PRIu64" dropped", v->iface_id, st.held,
+              st.delivered, st.released_other, st.dropped);
+}
+
+/* Asks ovs-vswitchd, without waiting, what 'v''s arrival gate held; the
+ * answer comes to gate_counts_reply().  Does nothing for a gate of the
+ * agent baseline, whose frames roamd counted itself. */
+static void
+fvm_request_counts(struct follow *f, struct fvm *v)
+{
+    char id[32];
+
+    if (!v->dp_gate_id || !f->appctl) {
+        return;
+    }
+    snprintf(id, sizeof id, "%#"PRIx64, v->dp_gate_id);
+    const char *args[] = { "--json", id };
+    v->counts_dp_id = v->dp_gate_id;
+    v->counts_known = false;
+    appctl_request(f->appctl, "roam/gate-show", args, 2, gate_counts_reply,
+                   f, v->dp_gate_id);
 }
 
 /* Makes roamd, rather than the switch, open arrival gates: the way other
@@ -698,7 +853,8 @@ follow_activated(struct follow *f)
 /* Gives up arriving VM 'v': removes its rules and gate, drops what it
  * held, and records why. */
 static void
-arrival_give_up(struct fvm *v, const struct shash *flowctls,
+arrival_give_up(struct follow *f, struct fvm *v,
+                const struct shash *flowctls,
                 struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
                 const struct roamrec_vm *vm,
                 const struct roamrec_host *chassis, const char *why)
@@ -707,6 +863,7 @@ arrival_give_up(struct fvm *v, const struct shash *flowctls,
               " held frames dropped): %s", vm->name, ofp_to_u16(v->port),
               v->buffer.n, why);
     fvm_clear(v, flowctls);
+    fvm_pin(f, v, NULL);
     gate_buffer_destroy(&v->buffer);
     gate_buffer_init(&v->buffer, v->buffer.limit);
     migration_roll_back(roam_idl, txn, vm, v->seq, chassis, why);
@@ -714,7 +871,23 @@ arrival_give_up(struct fvm *v, const struct shash *flowctls,
     v->gave_up_wall = time_wall_msec();
 }
 
-static void follow_pause__(struct follow *, struct fvm *, struct flowctl *);
+/* Installs arriving VM 'v''s gate flows. */
+static void
+fvm_install_gate(struct follow *f, struct fvm *v, struct flowctl *fc)
+{
+    struct sset gates;
+
+    if (!fvm_pin_applied(f, v)) {
+        VLOG_WARN("VM %s: its MAC is not pinned to port %s after %d ms; "
+                  "installing its gate anyway", v->iface_id, v->port_name,
+                  PIN_WAIT_MS);
+    }
+    sset_init(&gates);
+    gate_arrival_flows(v->gate_id, v->dp_gate_id, f->buffer_limit, v->mac,
+                       v->port, !f->agent_activation, &gates);
+    set_gates(v, fc, &gates);
+    v->gated = true;
+}
 
 /* A port 'lv' here for 'vm', which runs at another live host: prepare
  * (S1.4, S1.5), and give up if the VM never comes. */
@@ -727,7 +900,7 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     struct flowctl *fc = shash_find_data(flowctls, lv->bridge);
     ofp_port_t port = iface_ofport(lv->iface);
     long long int now = time_msec();
-    struct sset flows, gates;
+    struct sset flows;
 
     if (!fc || !txn) {
         return;
@@ -743,7 +916,11 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
         v = NULL;
     }
     if (v && v->state == FVM_ARRIVING) {
-        if (v->arrived_at && flowctl_applied_gen(fc) >= v->change_gen) {
+        if (!v->gated && (fvm_pin_applied(f, v) || now >= v->pin_deadline)) {
+            fvm_install_gate(f, v, fc);
+        }
+        if (v->arrived_at && v->gated
+            && flowctl_applied_gen(fc) >= v->change_gen) {
             VLOG_INFO("VM %s: %"PRIuSIZE" rules ready behind the gate on "
                       "port %"PRIu16" %lld ms after its port appeared",
                       vm->name, sset_count(&v->flows), ofp_to_u16(v->port),
@@ -751,10 +928,10 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
             v->arrived_at = 0;
         }
         if (vm->seq >= v->seq) {
-            arrival_give_up(v, flowctls, roam_idl, txn, vm, chassis,
+            arrival_give_up(f, v, flowctls, roam_idl, txn, vm, chassis,
                             "another host claimed the VM");
         } else if (!v->activated && now >= v->deadline) {
-            arrival_give_up(v, flowctls, roam_idl, txn, vm, chassis,
+            arrival_give_up(f, v, flowctls, roam_idl, txn, vm, chassis,
                             "the VM did not activate at the destination "
                             "in time");
         }
@@ -769,6 +946,8 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     v = fvm_create(f, vm->iface_id, lv->bridge);
     v->state = FVM_ARRIVING;
     v->port = port;
+    v->port_name = xstrdup(lv->iface->name);
+    v->vlan = lv->vlan;
     v->seq = vm->seq + 1;
     v->deadline = now + f->activate_ms;
     v->arrived_at = now;
@@ -776,50 +955,293 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     eth_addr_from_string(vm->real_mac, &v->mac);
     migration_record_prepare(roam_idl, txn, vm, chassis);
 
+    /* A running guest's broadcasts have taught this bridge that the VM is
+     * behind the uplink: pin its MAC to the new port first, so that what
+     * the gate holds is translated toward the VM, not into "drop". */
+    fvm_pin(f, v, v->port_name);
+    v->pin_deadline = now + PIN_WAIT_MS;
     render_rules(vm, port, false, &flows);
     set_flows(v, fc, &flows);
-    sset_init(&gates);
     fvm_gate_id(f, v);
     v->dp_gate_id = (f->agent_activation ? 0
                      : ((uint64_t) f->dp_nonce << 32) | v->gate_id);
-    gate_arrival_flows(v->gate_id, v->dp_gate_id, f->buffer_limit, v->mac,
-                       port, !f->agent_activation, &gates);
-    set_gates(v, fc, &gates);
-    VLOG_INFO("VM %s: prepared on port %"PRIu16": %"PRIuSIZE" rules "
-              "installed behind gate %"PRIu32, vm->name, ofp_to_u16(port),
-              sset_count(&v->flows), v->gate_id);
+    if (fvm_pin_applied(f, v)) {
+        fvm_install_gate(f, v, fc);
+    }
+    VLOG_INFO("VM %s: preparing on port %s (%"PRIu16"): %"PRIuSIZE" rules "
+              "installed, gate %"PRIu32" %s", vm->name, v->port_name,
+              ofp_to_u16(port), sset_count(&v->flows), v->gate_id,
+              v->gated ? "installed" : "waits for the MAC pin");
 }
 
-/* The pause notice for held VM 'v' ('vm'): redirect, or stop redirecting
- * if the VM did not resume at its destination in time. */
+/* Writes to 'vm''s Migration row, through 'txn', what 'v' knows of its
+ * arrival and the replica does not show yet, so that a commit that fails
+ * is retried, not lost. */
 static void
-run_pause(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
-          struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
-          const struct roamrec_host *chassis, struct flowctl *fc)
+fvm_record(struct fvm *v, const struct roamrec_vm *vm,
+           struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn)
+{
+    bool counts = v->counts_known && !v->counts_recorded;
+    const struct roamrec_migration *m;
+
+    if (!txn || (!v->record_activate && !counts)) {
+        return;
+    }
+    m = migration_find(roam_idl, vm, vm->seq);
+    if (!m) {
+        v->record_activate = false;
+        v->counts_recorded = true;
+        return;
+    }
+    if (v->record_activate) {
+        if (migration_row_time(m, "activate") >= 0) {
+            v->record_activate = false;
+        } else {
+            migration_advance_at(roam_idl, txn, vm, vm->seq, "activate",
+                                 sset_count(&v->flows),
+                                 v->counts_known ? -1 : v->buffer.n_held,
+                                 v->activated_wall ? v->activated_wall
+                                 : time_wall_msec());
+        }
+    }
+    if (counts) {
+        if (migration_counts_equal(m, v->counts.held, v->counts.delivered,
+                                   v->counts.dropped)) {
+            v->counts_recorded = true;
+        } else {
+            migration_set_counts(m, v->counts.held, v->counts.delivered,
+                                 v->counts.dropped);
+        }
+    }
+}
+
+/* Like fvm_record(), for a VM that has left: "migrate-out". */
+static void
+fvm_record_leaving(struct fvm *v, const struct roamrec_vm *vm,
+                   struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn)
+{
+    const struct roamrec_migration *m = (txn
+                                         ? migration_find(roam_idl, vm,
+                                                          v->seq)
+                                         : NULL);
+
+    if (m && migration_row_time(m, "migrate-out") < 0) {
+        migration_advance(roam_idl, txn, vm, v->seq, "migrate-out", -1);
+    }
+}
+
+static const struct roamrec_vm *
+vm_by_iface_id(struct ovsdb_idl *roam_idl, const char *iface_id)
+{
+    const struct roamrec_vm *vm;
+
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        if (!strcmp(vm->iface_id, iface_id)) {
+            return vm;
+        }
+    }
+    return NULL;
+}
+
+/* Records that 'v''s departure is complete.  Returns true once the
+ * replica shows it (or there is nothing to record). */
+static bool
+fvm_record_complete(struct fvm *v, struct ovsdb_idl *roam_idl,
+                    struct ovsdb_idl_txn *txn)
+{
+    const struct roamrec_vm *vm = vm_by_iface_id(roam_idl, v->iface_id);
+    const struct roamrec_migration *m;
+
+    if (!vm || !(m = migration_find(roam_idl, vm, v->seq))
+        || migration_phase_is_final(m->phase)) {
+        return true;
+    }
+    if (txn) {
+        migration_advance(roam_idl, txn, vm, v->seq, "migrate-out", -1);
+        migration_advance(roam_idl, txn, vm, v->seq, "complete", -1);
+    }
+    return false;
+}
+
+/* Whether a migration of 'vm' away from this host ('chassis') is pending:
+ * its destination has prepared, or roamctl asked for it. */
+static const struct roamrec_migration *
+departure_pending(struct ovsdb_idl *roam_idl, const struct roamrec_vm *vm,
+                  const struct roamrec_host *chassis)
 {
     const struct roamrec_migration *m = migration_pending(roam_idl, vm,
                                                           NULL);
 
-    if (!v->paused && m && m->src == chassis
-        && migration_row_time(m, "pause") >= 0) {
-        /* "roamctl migrate-out": the pause notice, through the database. */
-        follow_pause__(f, v, fc);
-        v->pause_recorded = true;
+    return (m && m->src == chassis && m->dst && m->dst != chassis
+            ? m : NULL);
+}
+
+/* Arms held VM 'v''s departure flow: the pause notice then redirects its
+ * traffic in the datapath, with one packet-out.  Its MAC stays pinned to
+ * its port until it has left. */
+static void
+fvm_arm(struct follow *f, struct fvm *v, struct flowctl *fc)
+{
+    struct sset gates = SSET_INITIALIZER(&gates);
+
+    v->dp_divert_id = (((uint64_t) f->dp_nonce << 32)
+                       | (f->next_gate_id++ ? f->next_gate_id - 1 : 1));
+    if (!f->next_gate_id) {
+        f->next_gate_id = 1;
     }
-    if (!v->paused || !txn) {
+    gate_departure_flows(fvm_gate_id(f, v), v->dp_divert_id, v->mac,
+                         bridge_uplink(f, v->bridge), true, &gates);
+    set_gates(v, fc, &gates);
+    v->armed_gen = v->change_gen;
+    fvm_pin(f, v, v->port_name);
+    COVERAGE_INC(follow_arm_departure);
+    VLOG_INFO("VM %s: a migration away is pending; departure flow armed "
+              "(datapath gate %#"PRIx64")", v->iface_id, v->dp_divert_id);
+}
+
+/* Undoes fvm_arm() and any redirect: 'v''s traffic is delivered here. */
+static void
+fvm_disarm(struct follow *f, struct fvm *v, struct flowctl *fc)
+{
+    struct sset none = SSET_INITIALIZER(&none);
+
+    set_gates(v, fc, &none);
+    v->dp_divert_id = 0;
+    v->paused = false;
+    v->pause_barrier = 0;
+    fvm_pin(f, v, NULL);
+}
+
+/* Whether the redirect that 'v''s pause notice started is in force: the
+ * switch answered the barrier after the packet-out that opened the
+ * departure flow's gate, on the same connection, or holds the redirect
+ * flow. */
+static bool
+fvm_redirect_in_force(const struct fvm *v, const struct flowctl *fc)
+{
+    if (!v->paused || !fc || !flowctl_is_connected(fc)) {
+        return false;
+    }
+    if (v->pause_barrier
+        && flowctl_connection_seqno(fc) == v->pause_conn_seqno
+        && flowctl_barriers_done(fc) >= v->pause_barrier) {
+        return true;
+    }
+    return flowctl_applied_gen(fc) >= v->pause_gen;
+}
+
+/* Answers 'v''s "vm/paused" callers: with 'error', if nonnull, else with
+ * how long the redirect took. */
+static void
+fvm_answer_waiters(struct fvm *v, const char *error)
+{
+    for (size_t i = 0; i < v->n_waiters; i++) {
+        if (error) {
+            unixctl_command_reply_error(v->waiters[i], error);
+        } else {
+            char *reply = xasprintf("applied %lld us", v->redirect_us);
+
+            unixctl_command_reply(v->waiters[i], reply);
+            free(reply);
+        }
+    }
+    v->n_waiters = 0;
+}
+
+/* Notes when 'v''s redirect came into force, and tells its callers. */
+static void
+fvm_check_redirect(struct fvm *v, const struct flowctl *fc)
+{
+    if (v->paused && v->redirect_us < 0 && fvm_redirect_in_force(v, fc)) {
+        v->redirect_us = time_usec() - v->pause_notice_us;
+        VLOG_INFO("VM %s: redirect to the destination in force %lld us "
+                  "after the pause notice (%s)", v->iface_id,
+                  v->redirect_us, v->pause_barrier ? "in the datapath"
+                  : "by flow");
+    }
+    if (v->redirect_us >= 0 && v->n_waiters) {
+        fvm_answer_waiters(v, NULL);
+    }
+}
+
+/* Starts redirecting held VM 'v''s traffic to its destination, the pause
+ * notice having come at 'notice_us' (time_usec()). */
+static void
+fvm_pause(struct follow *f, struct fvm *v, struct flowctl *fc,
+          long long int notice_us)
+{
+    struct sset gates = SSET_INITIALIZER(&gates);
+
+    COVERAGE_INC(follow_pause);
+    v->paused = true;
+    v->pause_notice_us = notice_us;
+    v->pause_deadline = time_msec() + f->activate_ms;
+    v->redirect_us = -1;
+    v->pause_barrier = 0;
+    if (v->dp_divert_id && flowctl_is_connected(fc)
+        && flowctl_applied_gen(fc) >= v->armed_gen) {
+        /* The armed flow is in the switch: one packet-out opens its gate,
+         * and the very next frame for the VM goes to the uplink. */
+        flowctl_send(fc, gate_open_packet_out(v->dp_divert_id));
+        v->pause_barrier = flowctl_barrier(fc);
+        v->pause_conn_seqno = flowctl_connection_seqno(fc);
+        COVERAGE_INC(follow_pause_in_datapath);
+    }
+    /* The redirect as a flow too: it has the armed flow's match, so it
+     * replaces it, and it outlives the datapath gate. */
+    gate_departure_flows(fvm_gate_id(f, v), 0, v->mac,
+                         bridge_uplink(f, v->bridge), false, &gates);
+    set_gates(v, fc, &gates);
+    v->pause_gen = v->change_gen;
+    VLOG_INFO("VM %s: paused; redirecting its traffic to the uplink%s",
+              v->iface_id, v->pause_barrier ? " (armed: in the datapath)"
+              : "");
+    fvm_check_redirect(v, fc);
+}
+
+/* Departure of held VM 'v' ('vm'): arms the departure flow while a
+ * migration away is pending, records the pause notice, and stops
+ * redirecting if the VM does not resume elsewhere in time. */
+static void
+run_departure(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
+              struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
+              const struct roamrec_host *chassis, struct flowctl *fc)
+{
+    const struct roamrec_migration *m = departure_pending(roam_idl, vm,
+                                                          chassis);
+
+    if (!v->paused && m && migration_row_time(m, "pause") >= 0) {
+        /* "roamctl migrate-out": the pause notice, through the database. */
+        fvm_pause(f, v, fc, time_usec());
+    }
+    if (!v->paused) {
+        if (m && !v->dp_divert_id
+            && bridge_uplink(f, v->bridge) != OFPP_NONE) {
+            fvm_arm(f, v, fc);
+        } else if (!m && v->dp_divert_id) {
+            VLOG_INFO("VM %s: no migration away pending any more; "
+                      "departure flow disarmed", vm->name);
+            fvm_disarm(f, v, fc);
+        }
         return;
     }
-    if (!v->pause_recorded) {
+
+    fvm_check_redirect(v, fc);
+    if (!txn) {
+        return;
+    }
+    /* Recorded once the replica shows it: a failed commit is retried. */
+    if (m && migration_row_time(m, "pause") < 0) {
         migration_advance(roam_idl, txn, vm, vm->seq + 1, "pause", -1);
-        v->pause_recorded = true;
+    }
+    if (m && v->redirect_us >= 0 && !m->n_redirect_us) {
+        migration_set_redirect_us(m, v->redirect_us);
     }
     if (time_msec() >= v->pause_deadline) {
-        struct sset none = SSET_INITIALIZER(&none);
-
         VLOG_WARN("VM %s: paused, but not resumed elsewhere in time; "
                   "delivering its traffic here again", vm->name);
-        set_gates(v, fc, &none);
-        v->paused = false;
+        fvm_answer_waiters(v, "the VM did not resume elsewhere in time");
+        fvm_disarm(f, v, fc);
         if (m) {
             migration_roll_back(roam_idl, txn, vm, vm->seq + 1, NULL,
                                 "the VM did not resume at the destination "
@@ -860,22 +1282,31 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
     shash_clear(&f->uplinks);
     OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
         ofp_port_t uplink = OFPP_NONE;
+        const char *uplink_name = NULL;
 
         for (i = 0; i < br->n_ports; i++) {
-            for (j = 0; j < br->ports[i]->n_interfaces; j++) {
-                const struct ovsrec_interface *iface
-                    = br->ports[i]->interfaces[j];
+            const struct ovsrec_port *p = br->ports[i];
+
+            for (j = 0; j < p->n_interfaces; j++) {
+                const struct ovsrec_interface *iface = p->interfaces[j];
                 const char *id = smap_get(&iface->external_ids,
                                           OVS_KEY_IFACE_ID);
 
+                if (!id) {
+                    /* A port roamd adopted (vif.h). */
+                    id = smap_get(&iface->external_ids, ROAM_KEY_IFACE_ID);
+                }
                 if (smap_get_bool(&iface->external_ids, ROAM_KEY_UPLINK,
                                   false)) {
                     uplink = iface_ofport(iface);
+                    uplink_name = iface->name;
                 } else if (id && iface_ofport(iface) != OFPP_NONE) {
                     struct local_vif *lv = xmalloc(sizeof *lv);
 
                     lv->iface = iface;
                     lv->bridge = br->name;
+                    lv->vlan = (p->n_tag && *p->tag > 0 && *p->tag < 4096
+                                ? *p->tag : 0);
                     lv->held = smap_get(&iface->external_ids,
                                         ROAM_KEY_SEQ) != NULL;
                     if (!shash_add_once(&vifs, id, lv)) {
@@ -886,6 +1317,8 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
         }
         shash_replace(&f->uplinks, br->name,
                       (void *) (uintptr_t) ofp_to_u16(uplink));
+        free(shash_replace(&f->uplink_names, br->name,
+                           nullable_xstrdup(uplink_name)));
     }
 
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
@@ -908,20 +1341,19 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 struct sset none = SSET_INITIALIZER(&none);
 
                 set_gates(v, fc, &none);
-                fvm_count_dp_held(v);
+                fvm_request_counts(f, v);
                 v->gate_id = 0;     /* What it learned is swept. */
                 v->dp_gate_id = 0;
                 v->state = FVM_HELD;
                 v->seq = vm->seq;
                 v->arrived_at = 0;
+                v->record_activate = true;
                 v->view_seqno = flowctl_view_seqno(fc);
                 flowctl_request_view(fc);
-                if (roam_txn) {
-                    migration_advance_at(roam_idl, roam_txn, vm, vm->seq,
-                                         "activate", sset_count(&v->flows),
-                                         v->buffer.n_held,
-                                         v->activated_wall);
-                }
+                /* Late frames from its old place must not move its MAC
+                 * back while the source still redirects stragglers. */
+                fvm_unpin_after(v, f->straggler_ms);
+                fvm_record(v, vm, roam_idl, roam_txn);
                 continue;
             }
             if (!v || v->state != FVM_HELD || v->port != port
@@ -930,6 +1362,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                  * port before saving anything back. */
                 if (v && strcmp(v->bridge, lv->bridge)) {
                     fvm_clear(v, flowctls);
+                    fvm_pin(f, v, NULL);
                     free(v->bridge);
                     v->bridge = xstrdup(lv->bridge);
                 }
@@ -944,11 +1377,15 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                           "port %"PRIu16, vm->name, vm->n_rules,
                           ofp_to_u16(port));
                 v->port = port;
+                free(v->port_name);
+                v->port_name = xstrdup(lv->iface->name);
+                v->vlan = lv->vlan;
                 v->state = FVM_HELD;
                 v->seq = vm->seq;
                 v->arrived_at = time_msec();
                 v->n_rules = vm->n_rules;
                 v->paused = false;
+                v->dp_divert_id = 0;
                 eth_addr_from_string(vm->real_mac, &v->mac);
                 render_rules(vm, port, false, &flows);
                 set_flows(v, fc, &flows);
@@ -957,17 +1394,21 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             } else {
                 uint64_t view_gen;
 
-                if (v->arrived_at && roam_txn
+                if (v->arrived_at
                     && flowctl_applied_gen(fc) >= v->change_gen) {
                     VLOG_INFO("VM %s: %"PRIuSIZE" rules active on port "
                               "%"PRIu16" %lld ms after arrival", vm->name,
                               sset_count(&v->flows), ofp_to_u16(v->port),
                               time_msec() - v->arrived_at);
                     v->arrived_at = 0;
-                    migration_advance(roam_idl, roam_txn, vm, vm->seq,
-                                      "activate", sset_count(&v->flows));
+                    v->record_activate = true;
+                    v->activated_wall = time_wall_msec();
                 }
-                run_pause(f, v, vm, roam_idl, roam_txn, chassis, fc);
+                fvm_record(v, vm, roam_idl, roam_txn);
+                run_departure(f, v, vm, roam_idl, roam_txn, chassis, fc);
+                if (v->pin_until && now >= v->pin_until) {
+                    fvm_pin(f, v, NULL);
+                }
                 flowctl_view(fc, &view_gen);
                 if (flowctl_view_seqno(fc) != v->view_seqno
                     && view_gen >= v->change_gen
@@ -1001,14 +1442,21 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             fc = shash_find_data(flowctls, v->bridge);
             render_rules(vm, up, true, &flows);
             set_flows(v, fc, &flows);
-            gate_redirect_flows(fvm_gate_id(f, v), v->mac, up, &gates);
+            gate_departure_flows(fvm_gate_id(f, v), 0, v->mac, up, false,
+                                 &gates);
             set_gates(v, fc, &gates);
+            fvm_answer_waiters(v, NULL);
             v->state = FVM_LEAVING;
             v->paused = false;
+            v->dp_divert_id = 0;
             v->deadline = now + f->straggler_ms;
             v->seq = vm->seq;
-            migration_advance(roam_idl, roam_txn, vm, vm->seq, "migrate-out",
-                              -1);
+            /* Until stragglers stop, the VM is behind the uplink here,
+             * whatever its late frames teach the bridge. */
+            fvm_pin(f, v, shash_find_data(&f->uplink_names, v->bridge));
+            fvm_record_leaving(v, vm, roam_idl, roam_txn);
+        } else if (v && v->state == FVM_LEAVING) {
+            fvm_record_leaving(v, vm, roam_idl, roam_txn);
         } else if (vm->host != chassis && lv && !lv->held
                    && (!v || v->state == FVM_ARRIVING
                        || v->state == FVM_GAVE_UP)
@@ -1065,16 +1513,17 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
             }
         }
         if (gone || (v->state == FVM_LEAVING && now >= v->deadline)) {
-            if (!gone && !roam_txn) {
-                continue;       /* Record completion next time. */
+            if (!gone && !v->completing) {
+                /* Stragglers are over: the redirects go.  The record
+                 * stays until the replica shows it "complete". */
+                VLOG_INFO("VM %s: straggler time over; removing its "
+                          "redirects", v->iface_id);
+                fvm_clear(v, flowctls);
+                fvm_pin(f, v, NULL);
+                v->completing = true;
             }
-            if (!gone && v->state == FVM_LEAVING) {
-                ROAMREC_VM_FOR_EACH (vm, roam_idl) {
-                    if (!strcmp(vm->iface_id, v->iface_id)) {
-                        migration_advance(roam_idl, roam_txn, vm, v->seq,
-                                          "complete", -1);
-                    }
-                }
+            if (!gone && !fvm_record_complete(v, roam_idl, roam_txn)) {
+                continue;
             }
             fvm_clear(v, flowctls);
             fvm_destroy(f, v);
@@ -1106,36 +1555,21 @@ follow_wait(struct follow *f)
     }
 }
 
-/* Starts redirecting held VM 'v''s traffic to its destination. */
-static void
-follow_pause__(struct follow *f, struct fvm *v, struct flowctl *fc)
-{
-    struct sset gates = SSET_INITIALIZER(&gates);
-
-    VLOG_INFO("VM %s: paused; redirecting its traffic to the uplink",
-              v->iface_id);
-    gate_redirect_flows(fvm_gate_id(f, v), v->mac,
-                        bridge_uplink(f, v->bridge), &gates);
-    set_gates(v, fc, &gates);
-    v->paused = true;
-    v->pause_recorded = false;
-    v->pause_deadline = time_msec() + f->activate_ms;
-}
-
-/* The pause notice: VM 'iface_id', held here, has just paused for the end
- * of a live migration.  From now on its traffic goes to the uplink, toward
- * the destination, which holds it until the VM resumes there.  Idempotent.
- * Returns 0 and stores in '*applied' whether the switch already does so;
- * ENOENT if this host does not hold the VM, or ENODEV if the VM's bridge
- * has no uplink. */
+/* The pause notice, at 'notice_us' (time_usec()): VM 'iface_id', held
+ * here, has just paused for the end of a live migration.  From now on its
+ * traffic goes to the uplink, toward the destination, which holds it until
+ * the VM resumes there.  Idempotent.  If 'conn' is nonnull, it is answered
+ * once the redirect is in force ("applied N us"), or with an error.
+ * Returns 0, ENOENT if this host does not hold the VM, or ENODEV if the
+ * VM's bridge has no uplink (then 'conn' is not answered). */
 int
 follow_pause(struct follow *f, const struct shash *flowctls,
-             const char *iface_id, bool *applied)
+             const char *iface_id, long long int notice_us,
+             struct unixctl_conn *conn)
 {
     struct fvm *v = fvm_find(f, iface_id);
     struct flowctl *fc;
 
-    *applied = false;
     if (!v || (v->state != FVM_HELD && v->state != FVM_LEAVING)) {
         return ENOENT;
     }
@@ -1147,12 +1581,79 @@ follow_pause(struct follow *f, const struct shash *flowctls,
         if (bridge_uplink(f, v->bridge) == OFPP_NONE) {
             return ENODEV;
         }
-        follow_pause__(f, v, fc);
+        fvm_pause(f, v, fc, notice_us);
     }
-    *applied = flowctl_applied_gen(fc) >= v->change_gen;
-    VLOG_DBG("VM %s: pause: applied %"PRIu64", want %"PRIu64, iface_id,
-             flowctl_applied_gen(fc), v->change_gen);
+    if (conn) {
+        if (v->state == FVM_LEAVING) {
+            unixctl_command_reply(conn, "applied 0 us (the VM has left)");
+            return 0;
+        }
+        if (v->n_waiters >= v->allocated_waiters) {
+            v->waiters = x2nrealloc(v->waiters, &v->allocated_waiters,
+                                    sizeof *v->waiters);
+        }
+        v->waiters[v->n_waiters++] = conn;
+        fvm_check_redirect(v, fc);
+    }
     return 0;
+}
+
+/* The resume notice, at 'notice_us': VM 'iface_id' runs again.  Where it
+ * arrives, its gate opens at once, with one packet-out, before its first
+ * frame.  Where it was paused, it did not leave after all: its traffic is
+ * delivered here again.  Returns 0, or ENOENT if the VM is neither. */
+int
+follow_resume(struct follow *f, const struct shash *flowctls,
+              const char *iface_id, long long int notice_us)
+{
+    struct fvm *v = fvm_find(f, iface_id);
+    struct flowctl *fc = v ? shash_find_data(flowctls, v->bridge) : NULL;
+
+    if (!fc) {
+        return ENOENT;
+    }
+    if (v->state == FVM_ARRIVING && v->gated && v->dp_gate_id
+        && !v->activated && flowctl_is_connected(fc)) {
+        COVERAGE_INC(follow_resume_activation);
+        flowctl_send(fc, gate_open_packet_out(v->dp_gate_id));
+        VLOG_INFO("VM %s: resumed here; gate opened %lld us after the "
+                  "notice", iface_id, time_usec() - notice_us);
+        return 0;
+    } else if (v->state == FVM_HELD && v->paused) {
+        VLOG_WARN("VM %s: resumed here after its pause notice; delivering "
+                  "its traffic here again", iface_id);
+        fvm_answer_waiters(v, "the VM resumed here");
+        fvm_disarm(f, v, fc);
+        return 0;
+    }
+    return v->state == FVM_ARRIVING || v->state == FVM_HELD ? 0 : ENOENT;
+}
+
+/* The stop notice: VM 'iface_id' stopped.  An arrival here is given up at
+ * once; anything else follows from its port going. */
+void
+follow_stopped(struct follow *f, const char *iface_id)
+{
+    struct fvm *v = fvm_find(f, iface_id);
+
+    if (v && v->state == FVM_ARRIVING && !v->activated) {
+        v->deadline = time_msec();
+        poll_immediate_wake();
+    }
+}
+
+/* Answers pause notices whose redirect has come into force.  Cheap: call
+ * it as soon as flowctl has read the switch's replies. */
+void
+follow_run_pauses(struct follow *f, const struct shash *flowctls)
+{
+    struct fvm *v;
+
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        if (v->paused && (v->n_waiters || v->redirect_us < 0)) {
+            fvm_check_redirect(v, shash_find_data(flowctls, v->bridge));
+        }
+    }
 }
 
 /* Appends a table of the VMs whose rules this host has installed. */

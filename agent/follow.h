@@ -52,15 +52,25 @@ struct ovsdb_idl;
 struct ovsdb_idl_txn;
 struct roamrec_host;
 
+struct appctl;
+struct fdbpin;
+struct unixctl_conn;
+
 struct follow *follow_create(long long int straggler_ms,
-                             long long int activate_ms, size_t buffer_limit);
+                             long long int activate_ms, size_t buffer_limit,
+                             struct appctl *, struct fdbpin *);
 void follow_destroy(struct follow *);
 
 void follow_set_agent_activation(struct follow *, bool agent);
 void follow_process_packet_ins(struct follow *, const struct shash *flowctls);
 const struct sset *follow_activated(struct follow *);
 int follow_pause(struct follow *, const struct shash *flowctls,
-                 const char *iface_id, bool *applied);
+                 const char *iface_id, long long int notice_us,
+                 struct unixctl_conn *);
+int follow_resume(struct follow *, const struct shash *flowctls,
+                  const char *iface_id, long long int notice_us);
+void follow_stopped(struct follow *, const char *iface_id);
+void follow_run_pauses(struct follow *, const struct shash *flowctls);
 
 void follow_run(struct follow *, struct ovsdb_idl *ovs_idl,
                 struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,

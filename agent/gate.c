@@ -25,6 +25,7 @@
 #include "agent/flowctl.h"
 #include "byte-order.h"
 #include "coverage.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"
@@ -46,9 +47,13 @@ COVERAGE_DEFINE(gate_overflow);
 #define GATE_MAGIC_1 0x47           /* 'G' */
 #define GATE_USERDATA_LEN 8
 
-/* The register bit marking a frame that passed a gate. */
+/* The register bit marking a frame that passed an arrival gate. */
 #define GATE_PASSED "reg12=0/0x80000000"
 #define GATE_MARK "load:1->NXM_NX_REG12[31]"
+
+/* The register bit marking a frame that passed a departure flow. */
+#define DEPART_PASSED "reg12=0/0x40000000"
+#define DEPART_MARK "load:1->NXM_NX_REG12[30]"
 
 /* Whether 'cookie' marks a flow of roam's gates (or one a gate learned). */
 bool
@@ -105,9 +110,10 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
         sset_add_and_free(flows, xasprintf(
             "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
             "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK","
-            "roam_gate(id=%#"PRIx64",limit=%"PRIuSIZE"),resubmit(,0)",
+            "roam_gate(id=%#"PRIx64",limit=%"PRIuSIZE",port=%"PRIu16"),"
+            "resubmit(,0)",
             GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac), dp_id,
-            MIN(MAX(limit, 1), ROAM_GATE_MAX_LIMIT)));
+            MIN(MAX(limit, 1), ROAM_GATE_MAX_LIMIT), ofp_to_u16(port)));
         sset_add_and_free(flows, xasprintf(
             "table=%d,priority=150,cookie=%#"PRIx64",%s,"
             "actions=roam_gate(id=%#"PRIx64",open),"
@@ -155,19 +161,78 @@ gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
         "actions=drop", GATE_TABLE, cookie, ofp_to_u16(port)));
 }
 
-/* Adds to 'flows' the departure redirect 'id': every unicast frame for
- * 'mac' goes out 'uplink' (a frame that came in on 'uplink' is dropped by
- * the switch rather than sent back). */
+/* Adds to 'flows' departure flow 'id' for the VM with 'mac', toward
+ * 'uplink' (none if 'uplink' is OFPP_NONE).
+ *
+ * With 'divert', the flow is armed: frames for 'mac' go on through the
+ * bridge's tables as before, until datapath gate 'dp_id' opens (the pause
+ * notice opens it with gate_open_packet_out()); from then on the datapath
+ * sends them out 'uplink', with no flow-table change.  Without 'divert',
+ * the flow redirects every frame for 'mac' to 'uplink'.  The two forms
+ * have the same match, so replacing one by the other is one flow_mod.  (A
+ * frame that came in on 'uplink' is dropped rather than sent back.) */
 void
-gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
-                    struct sset *flows)
+gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
+                     ofp_port_t uplink, bool divert, struct sset *flows)
 {
-    if (uplink != OFPP_NONE) {
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
-            "actions=output:%"PRIu16, GATE_PRIORITY, gate_cookie(id),
-            ETH_ADDR_ARGS(mac), ofp_to_u16(uplink)));
+    if (uplink == OFPP_NONE) {
+        return;
     }
+    if (divert) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions="DEPART_MARK","
+            "roam_gate(id=%#"PRIx64",divert=%"PRIu16"),resubmit(,0)",
+            DEPART_PRIORITY, gate_cookie(id), ETH_ADDR_ARGS(mac), dp_id,
+            ofp_to_u16(uplink)));
+    } else {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions=output:%"PRIu16,
+            DEPART_PRIORITY, gate_cookie(id), ETH_ADDR_ARGS(mac),
+            ofp_to_u16(uplink)));
+    }
+}
+
+/* Returns a packet-out (OpenFlow 1.5) whose only action opens datapath
+ * gate 'dp_id': for an armed departure flow, the pause notice; for an
+ * arrival gate, an activation that does not wait for the VM's first
+ * frame.  The packet it carries goes nowhere.  The caller owns the
+ * message. */
+struct ofpbuf *
+gate_open_packet_out(uint64_t dp_id)
+{
+    uint8_t frame[ETH_TOTAL_MIN];
+    struct ofputil_packet_out po;
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts;
+    struct ofpbuf *msg;
+
+    /* Broadcast, from the zero address, of the IEEE's local experimental
+     * EtherType 0x88b5. */
+    memset(frame, 0, sizeof frame);
+    memset(frame, 0xff, ETH_ADDR_LEN);
+    frame[12] = 0x88;
+    frame[13] = 0xb5;
+
+    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
+    struct ofpact_roam_gate *rg = ofpact_put_ROAM_GATE(&ofpacts);
+    rg->id = dp_id;
+    rg->open = true;
+    rg->port = OFPP_NONE;
+    ofpact_finish(&ofpacts, &rg->ofpact);
+
+    memset(&po, 0, sizeof po);
+    po.packet = frame;
+    po.packet_len = sizeof frame;
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    po.ofpacts = ofpacts.data;
+    po.ofpacts_len = ofpacts.size;
+    msg = ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM);
+    ofpbuf_uninit(&ofpacts);
+    return msg;
 }
 
 /* Decodes packet-in 'oh'.  If it came from a gate, returns 0 and stores

@@ -37,14 +37,20 @@
  * gate_opened_flows() and resumes the continuations when it hears of the
  * VM's first frame, the way agents such as ovn-controller activate a port.
  *
- * Departure redirect.  While a VM is paused at its source, and after it has
- * left until stragglers stop, one flow at the top of table 0 sends every
- * unicast frame for its MAC to the uplink toward the destination.
+ * Departure flow.  While a migration of a VM away from this host is under
+ * way, one flow near the top of table 0 (DEPART_PRIORITY) is armed for the
+ * VM's MAC: frames go on as before until a datapath gate opens, and then
+ * out the uplink toward the destination.  The pause notice opens that gate
+ * with a single packet-out, so the redirect is in force in the datapath at
+ * once, without waiting for a flow-table change or revalidation; then the
+ * flow is replaced by a plain redirect with the same match, which stays
+ * until stragglers stop.
  *
- * Gates use the top priority GATE_PRIORITY of table 0, table GATE_TABLE,
- * bit 31 of register 12 (set on frames that passed a gate) and cookies
- * whose upper 32 bits are GATE_COOKIE_HI ("ROAM"); roamd never saves such
- * flows as a VM's rules. */
+ * Gates use the top priorities GATE_PRIORITY and DEPART_PRIORITY of table
+ * 0, table GATE_TABLE, bits 31 (arrival) and 30 (departure) of register
+ * 12, set on frames that passed such a flow, and cookies whose upper 32
+ * bits are GATE_COOKIE_HI ("ROAM"); roamd never saves such flows as a VM's
+ * rules. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,6 +67,7 @@ struct ofpbuf;
 
 #define GATE_TABLE 253
 #define GATE_PRIORITY 65535
+#define DEPART_PRIORITY 65534
 #define GATE_COOKIE_HI 0x524f414dU
 
 bool gate_cookie_is_ours(ovs_be64 cookie);
@@ -70,8 +77,9 @@ void gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
                         struct sset *flows);
 void gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                        struct sset *flows);
-void gate_redirect_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
-                         struct sset *flows);
+void gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
+                          ofp_port_t uplink, bool divert, struct sset *flows);
+struct ofpbuf *gate_open_packet_out(uint64_t dp_id);
 
 /* What a gate's packet-in says. */
 enum gate_event {

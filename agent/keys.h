@@ -47,4 +47,11 @@
  * claiming it back; a freshly plugged port has no such key and claims. */
 #define ROAM_KEY_SEQ          "roam-seq"
 
+/* Interface external_ids written by roamd: the iface-id of the VM whose
+ * port this interface is, for an interface plugged without libvirt's keys
+ * that "roamctl migrate --port" named (Migration.dst_port).  roamd reads it
+ * as it reads libvirt's iface-id, and takes the VM's MAC and IPv4 address
+ * from its VM row; it never writes libvirt's own keys. */
+#define ROAM_KEY_IFACE_ID     "roam-iface-id"
+
 #endif /* keys.h */

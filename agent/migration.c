@@ -196,6 +196,53 @@ migration_advance_at(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
               phase);
 }
 
+/* Returns the Migration row of 'vm' moving to 'seq', toward the host the
+ * VM has now if there are several, or NULL. */
+const struct roamrec_migration *
+migration_find(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
+               int64_t seq)
+{
+    return find(idl, vm, seq, NULL);
+}
+
+static int64_t
+optional_int(const int64_t *value, size_t n)
+{
+    return n ? *value : -1;
+}
+
+/* Whether 'm' records that the VM's gate held 'held' frames, delivered
+ * 'delivered' of them to the VM and dropped 'dropped'. */
+bool
+migration_counts_equal(const struct roamrec_migration *m, int64_t held,
+                       int64_t delivered, int64_t dropped)
+{
+    return (m->packets_buffered == held
+            && optional_int(m->packets_delivered,
+                            m->n_packets_delivered) == delivered
+            && optional_int(m->packets_dropped,
+                            m->n_packets_dropped) == dropped);
+}
+
+/* Records in 'm' what the VM's arrival gate did (migration_counts_equal()),
+ * in the transaction 'm' was read in. */
+void
+migration_set_counts(const struct roamrec_migration *m, int64_t held,
+                     int64_t delivered, int64_t dropped)
+{
+    roamrec_migration_set_packets_buffered(m, held);
+    roamrec_migration_set_packets_delivered(m, &delivered, 1);
+    roamrec_migration_set_packets_dropped(m, &dropped, 1);
+}
+
+/* Records in 'm' how long the source took, in microseconds, from the pause
+ * notice to the redirect toward the destination being in force. */
+void
+migration_set_redirect_us(const struct roamrec_migration *m, int64_t us)
+{
+    roamrec_migration_set_redirect_us(m, &us, 1);
+}
+
 /* Marks the Migration row of 'vm' at 'seq' toward 'dst' (if nonnull)
  * rolled back, for 'error'. */
 void
@@ -246,5 +293,54 @@ migration_complete_at_source(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
         && phase_rank(m->phase) < phase_rank("migrate-out")) {
         migration_advance(idl, txn, vm, vm->seq, "migrate-out", -1);
         migration_advance(idl, txn, vm, vm->seq, "complete", -1);
+    }
+}
+
+/* When 'm' ended (wall clock, ms), or -1 if it has not. */
+static long long int
+ended_at(const struct roamrec_migration *m)
+{
+    long long int at = -1;
+
+    if (!migration_phase_is_final(m->phase)) {
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_timestamps; i++) {
+        at = MAX(at, m->value_timestamps[i]);
+    }
+    return at;
+}
+
+/* Deletes, through 'txn', Migration rows that ended more than
+ * 'retention_ms' ago and that this host ('chassis') answers for: those it
+ * was the source of, or, once the source is gone from the database, the
+ * destination of.  At most 100 per call, so that one transaction stays
+ * small; the rest go in later calls. */
+void
+migration_expire(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                 const struct roamrec_host *chassis,
+                 long long int retention_ms)
+{
+    const struct roamrec_migration *m;
+    long long int now = time_wall_msec();
+    size_t n = 0;
+
+    if (!txn || !chassis) {
+        return;
+    }
+    ROAMREC_MIGRATION_FOR_EACH (m, idl) {
+        long long int ended = ended_at(m);
+
+        if (ended >= 0 && now - ended >= retention_ms
+            && (m->src == chassis || (!m->src && m->dst == chassis))) {
+            roamrec_migration_delete(m);
+            if (++n >= 100) {
+                break;
+            }
+        }
+    }
+    if (n) {
+        VLOG_INFO("deleted %"PRIuSIZE" Migration rows that ended more "
+                  "than %lld ms ago", n, retention_ms);
     }
 }

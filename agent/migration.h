@@ -32,7 +32,14 @@
  * can report what took how long.  A migration that fails (the VM never
  * activated at the destination, another destination won, the destination
  * died) ends "rolled-back", with the reason in 'error'; the VM then keeps
- * running, with its rules, where it was. */
+ * running, with its rules, where it was.
+ *
+ * The destination also records what the VM's arrival gate did (frames
+ * held, delivered to the VM, dropped), and the source how long its redirect
+ * took after the pause notice.  Rows that ended longer ago than the
+ * retention time (roamd --migration-retention) are deleted, each by its
+ * source host (or, once the source is gone from the database, by its
+ * destination). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,5 +78,16 @@ void migration_complete_at_source(struct ovsdb_idl *, struct ovsdb_idl_txn *,
                                   const struct roamrec_host *src);
 long long int migration_row_time(const struct roamrec_migration *,
                                  const char *phase);
+const struct roamrec_migration *migration_find(struct ovsdb_idl *,
+                                               const struct roamrec_vm *,
+                                               int64_t seq);
+bool migration_counts_equal(const struct roamrec_migration *, int64_t held,
+                            int64_t delivered, int64_t dropped);
+void migration_set_counts(const struct roamrec_migration *, int64_t held,
+                          int64_t delivered, int64_t dropped);
+void migration_set_redirect_us(const struct roamrec_migration *, int64_t);
+void migration_expire(struct ovsdb_idl *, struct ovsdb_idl_txn *,
+                      const struct roamrec_host *chassis,
+                      long long int retention_ms);
 
 #endif /* migration.h */

@@ -51,7 +51,7 @@ usage(void)
            "  --timeout=SECS     give up after SECS seconds (default 10)\n"
            "  --target=TARGET    roamd's control socket, or its program name\n"
            "                     in the run directory (default roamd), for\n"
-           "                     \"vm paused\"\n"
+           "                     \"vm paused\" and \"vm resumed\"\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
            "\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found,\n"
@@ -128,11 +128,14 @@ main(int argc, char *argv[])
 
     long long int deadline = time_msec() + timeout * 1000;
     if (argc - optind >= 2 && !strcmp(argv[optind], "vm")
-        && !strcmp(argv[optind + 1], "paused")) {
+        && (!strcmp(argv[optind + 1], "paused")
+            || !strcmp(argv[optind + 1], "resumed"))) {
         /* Talks to the local roamd, not to the database. */
         ctl_context_init(&ctx, NULL, deadline);
-        status = ctl_vm_paused(&ctx, target, argc - optind - 2,
-                               argv + optind + 2);
+        status = (!strcmp(argv[optind + 1], "paused")
+                  ? ctl_vm_paused : ctl_vm_resumed)(&ctx, target,
+                                                    argc - optind - 2,
+                                                    argv + optind + 2);
         return finish(&ctx, &style, status);
     }
 

@@ -14,13 +14,16 @@
  * limitations under the License.
  */
 
-/* roamd: roam's agent on every hypervisor, gateway and client edge.
+/* roamd: roam's agent on every hypervisor.
  *
  * Thin main: options, connections and the one poll loop.  Each iteration
- * runs the modules in order: link_monitor (kernel link events), chassis
- * (this host's liveness in the roam database), bridges (one flowctl per
- * bridge), vif (VM ports -> VM rows) and follow (a VM's rules follow it), then commits each database's transaction
- * and sleeps in poll_block() until something happens. */
+ * runs the modules in order: link_monitor (kernel link events),
+ * libvirt_monitor (libvirt's domain events: the pause and resume notices),
+ * appctl and fdbpin (ovs-vswitchd's control socket: gate counters, MAC
+ * pins), chassis (this host's liveness in the roam database), bridges (one
+ * flowctl per bridge), vif (VM ports -> VM rows) and follow (a VM's rules
+ * follow it), then commits each database's transaction and sleeps in
+ * poll_block() until something happens. */
 
 #include <config.h>
 
@@ -28,12 +31,17 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "agent/appctl.h"
 #include "agent/bridges.h"
 #include "agent/chassis.h"
+#include "agent/fdbpin.h"
 #include "agent/follow.h"
+#include "agent/libvirt-monitor.h"
 #include "agent/link-monitor.h"
+#include "agent/migration.h"
 #include "agent/roam-idl.h"
 #include "agent/roamdb.h"
 #include "agent/vif.h"
@@ -45,6 +53,7 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -59,6 +68,11 @@ struct roamd {
     struct shash flowctls;      /* Bridge name -> struct flowctl *. */
     struct follow *follow;
     struct link_monitor *links;
+    struct libvirt_monitor *libvirt;    /* Or NULL, without --libvirt. */
+    struct appctl *vswitchd;            /* ovs-vswitchd's control socket. */
+    struct fdbpin *pins;
+    long long int retention_ms;         /* --migration-retention. */
+    long long int next_expiry;
     bool exiting;
 };
 
@@ -67,6 +81,9 @@ static unixctl_cb_func roamd_vm_list;
 static unixctl_cb_func roamd_status;
 static unixctl_cb_func roamd_vm_rules;
 static unixctl_cb_func roamd_vm_paused;
+static unixctl_cb_func roamd_vm_resumed;
+static unixctl_cb_func roamd_pins;
+static void roamd_libvirt_events(struct roamd *);
 
 static void
 usage(void)
@@ -89,6 +106,15 @@ usage(void)
            "  --activation=switch|agent  who opens an arriving VM's gate on\n"
            "                     its first frame: the switch itself\n"
            "                     (default), or roamd (a baseline)\n"
+           "  --libvirt[=URI]    follow libvirt's domain events, for the\n"
+           "                     pause and resume notices (default URI\n"
+           "                     qemu:///system)\n"
+           "  --ovs-vswitchd=TARGET  ovs-vswitchd's control socket: a path,\n"
+           "                     or a name in the Open vSwitch rundir, as\n"
+           "                     ovs-appctl -t takes it (default\n"
+           "                     ovs-vswitchd)\n"
+           "  --migration-retention=MS  how long finished Migration rows\n"
+           "                     stay (default 86400000, a day)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -109,6 +135,9 @@ main(int argc, char *argv[])
         OPT_ACTIVATE,
         OPT_BUFFER,
         OPT_ACTIVATION,
+        OPT_LIBVIRT,
+        OPT_OVS_VSWITCHD,
+        OPT_RETENTION,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS,
     };
@@ -121,6 +150,9 @@ main(int argc, char *argv[])
         {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
         {"buffer-packets", required_argument, NULL, OPT_BUFFER},
         {"activation", required_argument, NULL, OPT_ACTIVATION},
+        {"libvirt", optional_argument, NULL, OPT_LIBVIRT},
+        {"ovs-vswitchd", required_argument, NULL, OPT_OVS_VSWITCHD},
+        {"migration-retention", required_argument, NULL, OPT_RETENTION},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -134,6 +166,9 @@ main(int argc, char *argv[])
     long long int activate_ms = 10000;
     long long int buffer_packets = 4096;
     bool agent_activation = false;
+    const char *libvirt_uri = NULL;
+    const char *vswitchd_target = "ovs-vswitchd";
+    long long int retention_ms = 24LL * 3600 * 1000;
     struct unixctl_server *unixctl;
     struct roamd roamd;
     int c, error;
@@ -186,6 +221,17 @@ main(int argc, char *argv[])
                 ovs_fatal(0, "--activation takes \"switch\" or \"agent\"");
             }
             break;
+        case OPT_LIBVIRT:
+            libvirt_uri = optarg ? optarg : "qemu:///system";
+            break;
+        case OPT_OVS_VSWITCHD:
+            vswitchd_target = optarg;
+            break;
+        case OPT_RETENTION:
+            if (!str_to_llong(optarg, 10, &retention_ms) || retention_ms < 0) {
+                ovs_fatal(0, "--migration-retention takes milliseconds");
+            }
+            break;
         case 'h':
             usage();
             exit(EXIT_SUCCESS);
@@ -226,6 +272,9 @@ main(int argc, char *argv[])
     unixctl_command_register("vm/rules", "", 0, 0, roamd_vm_rules, &roamd);
     unixctl_command_register("vm/paused", "VM", 1, 1, roamd_vm_paused,
                              &roamd);
+    unixctl_command_register("vm/resumed", "VM", 1, 1, roamd_vm_resumed,
+                             &roamd);
+    unixctl_command_register("roamd/pins", "", 0, 0, roamd_pins, &roamd);
     daemonize_complete();
 
     struct ovsdb_idl *ovs_idl = ovsdb_idl_create(ovs_remote,
@@ -234,7 +283,12 @@ main(int argc, char *argv[])
     vif_register_ovs_idl(ovs_idl);
     bridges_register_ovs_idl(ovs_idl);
     shash_init(&roamd.flowctls);
-    roamd.follow = follow_create(straggler_ms, activate_ms, buffer_packets);
+    roamd.vswitchd = appctl_create(vswitchd_target);
+    roamd.pins = fdbpin_create(roamd.vswitchd);
+    roamd.retention_ms = retention_ms;
+    roamd.libvirt = libvirt_uri ? libvirt_monitor_create(libvirt_uri) : NULL;
+    roamd.follow = follow_create(straggler_ms, activate_ms, buffer_packets,
+                                 roamd.vswitchd, roamd.pins);
     follow_set_agent_activation(roamd.follow, agent_activation);
     roamd.links = link_monitor_create();
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
@@ -257,8 +311,16 @@ main(int argc, char *argv[])
                          ? chassis_run(roam_idl, roam_txn, roamd.host_name)
                          : NULL);
         link_monitor_run(roamd.links);
+        appctl_run(roamd.vswitchd);
+        fdbpin_run(roamd.pins);
         if (ovsdb_idl_has_ever_connected(ovs_idl)) {
             bridges_run(ovs_idl, ovs_txn, &roamd.flowctls);
+            /* Pause notices first: they are what is timed. */
+            follow_run_pauses(roamd.follow, &roamd.flowctls);
+            if (roamd.libvirt) {
+                libvirt_monitor_run(roamd.libvirt);
+                roamd_libvirt_events(&roamd);
+            }
             follow_process_packet_ins(roamd.follow, &roamd.flowctls);
             vif_run(ovs_idl, ovs_txn, roam_idl, roam_txn, roamd.chassis,
                     roamd.links, follow_activated(roamd.follow));
@@ -266,6 +328,12 @@ main(int argc, char *argv[])
                        roamd.chassis, &roamd.flowctls);
             /* Edits follow made go out in this iteration's bundle. */
             bridges_run(ovs_idl, NULL, &roamd.flowctls);
+            follow_run_pauses(roamd.follow, &roamd.flowctls);
+        }
+        if (roam_txn && time_msec() >= roamd.next_expiry) {
+            migration_expire(roam_idl, roam_txn, roamd.chassis,
+                             roamd.retention_ms);
+            roamd.next_expiry = time_msec() + 10 * 1000;
         }
         unixctl_server_run(unixctl);
 
@@ -274,6 +342,12 @@ main(int argc, char *argv[])
         chassis_wait();
         bridges_wait(&roamd.flowctls);
         link_monitor_wait(roamd.links);
+        appctl_wait(roamd.vswitchd);
+        fdbpin_wait(roamd.pins);
+        if (roamd.libvirt) {
+            libvirt_monitor_wait(roamd.libvirt);
+        }
+        poll_timer_wait_until(roamd.next_expiry);
         follow_wait(roamd.follow);
         unixctl_server_wait(unixctl);
         if (roamd.exiting) {
@@ -287,6 +361,9 @@ main(int argc, char *argv[])
 
     unixctl_server_destroy(unixctl);
     follow_destroy(roamd.follow);
+    libvirt_monitor_destroy(roamd.libvirt);
+    fdbpin_destroy(roamd.pins);
+    appctl_destroy(roamd.vswitchd);
     link_monitor_destroy(roamd.links);
     bridges_destroy(&roamd.flowctls);
     ovsdb_idl_loop_destroy(&roamd.roam_loop);
@@ -352,24 +429,86 @@ roamd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
-/* "vm/paused VM": the pause notice.  Replies "applied" once the switch
- * redirects the VM's traffic, "pending" before; callers repeat it until
- * "applied". */
+/* "vm/paused VM": the pause notice, from a hypervisor manager other than
+ * libvirt (libvirt's own event needs no call).  Replies "applied N us" once
+ * the switch redirects the VM's traffic toward its destination. */
 static void
 roamd_vm_paused(struct unixctl_conn *conn, int argc OVS_UNUSED,
                 const char *argv[], void *roamd_)
 {
     struct roamd *roamd = roamd_;
-    bool applied;
     int error;
 
-    error = follow_pause(roamd->follow, &roamd->flowctls, argv[1], &applied);
+    error = follow_pause(roamd->follow, &roamd->flowctls, argv[1],
+                         time_usec(), conn);
     if (error == ENOENT) {
         unixctl_command_reply_error(conn, "this host does not hold that VM");
     } else if (error) {
         unixctl_command_reply_error(conn, "the VM's bridge has no uplink "
                                     "(external_ids:roam-uplink=true)");
+    }
+}
+
+/* "vm/resumed VM": the resume notice.  At the VM's destination it opens the
+ * VM's arrival gate at once; at its source, after a pause notice, it means
+ * the migration failed and the VM runs here again. */
+static void
+roamd_vm_resumed(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                 const char *argv[], void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+
+    if (follow_resume(roamd->follow, &roamd->flowctls, argv[1],
+                      time_usec())) {
+        unixctl_command_reply_error(conn, "that VM is neither arriving at "
+                                    "nor held by this host");
     } else {
-        unixctl_command_reply(conn, applied ? "applied" : "pending");
+        unixctl_command_reply(conn, NULL);
+    }
+}
+
+static void
+roamd_pins(struct unixctl_conn *conn, int argc OVS_UNUSED,
+           const char *argv[] OVS_UNUSED, void *roamd_)
+{
+    struct roamd *roamd = roamd_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    fdbpin_list(roamd->pins, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+/* Hands libvirt's domain events to the VMs whose vm-id is the domain's
+ * UUID, from this process's own replica: no database round trip. */
+static void
+roamd_libvirt_events(struct roamd *roamd)
+{
+    struct libvirt_event ev;
+
+    while (libvirt_monitor_next(roamd->libvirt, &ev)) {
+        const struct roamrec_vm *vm;
+
+        VLOG_INFO("libvirt: domain %s (%s) %s%s", ev.name, ev.uuid,
+                  libvirt_event_type_name(ev.type),
+                  ev.migrated ? " (migration)" : "");
+        ROAMREC_VM_FOR_EACH (vm, roamd->roam_loop.idl) {
+            if (!vm->vm_id || strcasecmp(vm->vm_id, ev.uuid)) {
+                continue;
+            }
+            switch (ev.type) {
+            case LIBVIRT_EVENT_PAUSED:
+                follow_pause(roamd->follow, &roamd->flowctls, vm->iface_id,
+                             ev.when_us, NULL);
+                break;
+            case LIBVIRT_EVENT_RESUMED:
+                follow_resume(roamd->follow, &roamd->flowctls, vm->iface_id,
+                              ev.when_us);
+                break;
+            case LIBVIRT_EVENT_STOPPED:
+                follow_stopped(roamd->follow, vm->iface_id);
+                break;
+            }
+        }
     }
 }

@@ -24,14 +24,12 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-port.h"
+#include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
 #include "packets.h"
 #include "util.h"
-
-/* While formatting a logical rule, the VM's port stands as this port number,
- * which no real port uses, and is then replaced by RULES_PORT_VAR. */
-#define PLACEHOLDER_PORT 65278
-#define PLACEHOLDER_TEXT "65278"
 
 const char *
 rules_class_to_string(enum rules_class c)
@@ -92,10 +90,7 @@ rules_classify(const struct match *match, const struct ofpact *ofpacts,
             || (a->type == OFPACT_ENQUEUE
                 && ofpact_get_ENQUEUE(a)->port == vm->port)) {
             receive = true;
-        } else if (a->type == OFPACT_OUTPUT_REG
-                   || (a->type == OFPACT_OUTPUT
-                       && ofpact_get_OUTPUT(a)->port
-                          == u16_to_ofp(PLACEHOLDER_PORT))) {
+        } else if (a->type == OFPACT_OUTPUT_REG) {
             indirect = true;
         }
     }
@@ -111,58 +106,27 @@ rules_classify(const struct match *match, const struct ofpact *ofpacts,
     }
     if ((send || receive) && indirect) {
         if (why) {
-            *why = "outputs through a register or reserved port number";
+            *why = "outputs through a register";
         }
         return RULES_UNCLASSIFIED;
     }
     return send ? RULES_SEND : receive ? RULES_RECEIVE : RULES_OTHER;
 }
 
-/* Replaces every "output"/"enqueue" of 'vm''s port in a copy of 'ofpacts'
- * and formats it.  Returns the formatted string. */
-static char *
-format_logical_actions(const struct ofpact *ofpacts, size_t ofpacts_len,
-                       const struct rules_vm *vm)
+/* The port map of a logical rule: 'port' is called RULES_PORT_VAR.  Only
+ * the VM's port is in it, so every other port stays a number. */
+static void
+logical_port_map(struct ofputil_port_map *map, ofp_port_t port)
 {
-    struct ofpact *copy = xmemdup(ofpacts, ofpacts_len);
-    struct ofpact_format_params fp;
-    struct ds s = DS_EMPTY_INITIALIZER;
-    struct ds out = DS_EMPTY_INITIALIZER;
-    struct ofpact *a;
-    const char *p;
-
-    OFPACT_FOR_EACH_FLATTENED (a, copy, ofpacts_len) {
-        if (a->type == OFPACT_OUTPUT
-            && ofpact_get_OUTPUT(a)->port == vm->port) {
-            ofpact_get_OUTPUT(a)->port = u16_to_ofp(PLACEHOLDER_PORT);
-        } else if (a->type == OFPACT_ENQUEUE
-                   && ofpact_get_ENQUEUE(a)->port == vm->port) {
-            ofpact_get_ENQUEUE(a)->port = u16_to_ofp(PLACEHOLDER_PORT);
-        }
-    }
-    memset(&fp, 0, sizeof fp);
-    fp.s = &s;
-    ofpacts_format(copy, ofpacts_len, &fp);
-    free(copy);
-
-    for (p = ds_cstr(&s); *p;) {
-        const char *hit = strstr(p, PLACEHOLDER_TEXT);
-
-        if (!hit) {
-            ds_put_cstr(&out, p);
-            break;
-        }
-        ds_put_buffer(&out, p, hit - p);
-        ds_put_cstr(&out, RULES_PORT_VAR);
-        p = hit + strlen(PLACEHOLDER_TEXT);
-    }
-    ds_destroy(&s);
-    return ds_steal_cstr(&out);
+    ofputil_port_map_init(map);
+    ofputil_port_map_put(map, port, RULES_PORT_VAR);
 }
 
 /* Stores in '*match_out' and '*actions_out' (malloc()'d, owned by the
  * caller) the logical form of one of 'vm''s rules: the match and actions
- * in ovs-ofctl syntax, with the VM's port written RULES_PORT_VAR.  Returns
+ * in ovs-ofctl syntax, formatted with the VM's port named RULES_PORT_VAR
+ * (the port is replaced in the parsed match and actions, never in text, so
+ * a number that merely equals it, such as "mod_tp_dst:5", stays).  Returns
  * 0, or EINVAL for a flow rules_classify() does not call a send or receive
  * rule. */
 int
@@ -172,70 +136,81 @@ rules_to_logical(const struct match *match, const struct ofpact *ofpacts,
 {
     enum rules_class c = rules_classify(match, ofpacts, ofpacts_len, vm,
                                         NULL);
+    struct ofpact_format_params fp;
+    struct ofputil_port_map map;
     struct ds s = DS_EMPTY_INITIALIZER;
-    struct match m = *match;
-    bool port = false;
 
     *match_out = *actions_out = NULL;
     if (c != RULES_SEND && c != RULES_RECEIVE) {
         return EINVAL;
     }
-    if (m.wc.masks.in_port.ofp_port == u16_to_ofp(UINT16_MAX)
-        && m.flow.in_port.ofp_port == vm->port) {
-        m.wc.masks.in_port.ofp_port = 0;
-        m.flow.in_port.ofp_port = 0;
-        port = true;
-    }
-    if (port) {
-        ds_put_cstr(&s, "in_port=" RULES_PORT_VAR);
-    }
-    char *rest = match_to_string(&m, NULL, OFP_DEFAULT_PRIORITY);
-    if (rest[0]) {
-        if (port) {
-            ds_put_char(&s, ',');
-        }
-        ds_put_cstr(&s, rest);
-    }
-    free(rest);
+    logical_port_map(&map, vm->port);
+    match_format(match, &map, &s, OFP_DEFAULT_PRIORITY);
     *match_out = ds_steal_cstr(&s);
-    *actions_out = format_logical_actions(ofpacts, ofpacts_len, vm);
+
+    memset(&fp, 0, sizeof fp);
+    fp.port_map = &map;
+    fp.s = &s;
+    ofpacts_format(ofpacts, ofpacts_len, &fp);
+    *actions_out = ds_steal_cstr(&s);
+    ofputil_port_map_destroy(&map);
     return 0;
 }
 
-static void
-put_substituted(struct ds *s, const char *text, ofp_port_t port)
-{
-    const char *p = text;
-
-    for (;;) {
-        const char *hit = strstr(p, RULES_PORT_VAR);
-
-        if (!hit) {
-            ds_put_cstr(s, p);
-            return;
-        }
-        ds_put_buffer(s, p, hit - p);
-        ds_put_format(s, "%"PRIu32, ofp_to_u16(port));
-        p = hit + strlen(RULES_PORT_VAR);
-    }
-}
-
 /* Renders a logical rule for the VM's port 'port' as a flow in ovs-ofctl
- * syntax, which the caller owns and may hand to flowctl_add_flow(). */
+ * syntax, which the caller owns and may hand to flowctl_add_flow().  The
+ * rule is parsed with RULES_PORT_VAR standing for 'port', and the result
+ * formatted from what was parsed.  Returns NULL, and stores a malloc()'d
+ * message in '*errorp' (if nonnull), if the rule does not parse (a bad
+ * database row). */
 char *
 rules_render(uint8_t table_id, uint16_t priority, uint64_t cookie,
              const char *logical_match, const char *logical_actions,
-             ofp_port_t port)
+             ofp_port_t port, char **errorp)
 {
-    struct ds s = DS_EMPTY_INITIALIZER;
+    struct ofputil_flow_mod fm;
+    struct ofpact_format_params fp;
+    enum ofputil_protocol usable;
+    struct ofputil_port_map map;
+    struct match match;
+    char *text, *error;
+    struct ds s;
 
+    text = xasprintf("table=%"PRIu8",priority=%"PRIu16",cookie=%#"PRIx64
+                     "%s%s,actions=%s", table_id, priority, cookie,
+                     logical_match[0] ? "," : "", logical_match,
+                     logical_actions);
+    logical_port_map(&map, port);
+    error = parse_ofp_str(&fm, OFPFC_ADD, text, &map, NULL, &usable);
+    ofputil_port_map_destroy(&map);
+    free(text);
+    if (error) {
+        if (errorp) {
+            *errorp = error;
+        } else {
+            free(error);
+        }
+        return NULL;
+    }
+    if (errorp) {
+        *errorp = NULL;
+    }
+
+    ds_init(&s);
     ds_put_format(&s, "table=%"PRIu8",priority=%"PRIu16",cookie=%#"PRIx64,
                   table_id, priority, cookie);
-    if (logical_match[0]) {
-        ds_put_char(&s, ',');
-        put_substituted(&s, logical_match, port);
+    minimatch_expand(&fm.match, &match);
+    size_t len = s.length;
+    ds_put_char(&s, ',');
+    match_format(&match, NULL, &s, OFP_DEFAULT_PRIORITY);
+    if (s.length == len + 1) {
+        ds_truncate(&s, len);
     }
     ds_put_cstr(&s, ",actions=");
-    put_substituted(&s, logical_actions, port);
+    memset(&fp, 0, sizeof fp);
+    fp.s = &s;
+    ofpacts_format(fm.ofpacts, fm.ofpacts_len, &fp);
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
     return ds_steal_cstr(&s);
 }

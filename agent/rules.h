@@ -31,8 +31,10 @@
  * it is reported, never moved silently or dropped.
  *
  * rules_to_logical() turns a VM's rule into its logical form (S2.1), with
- * the VM's port written "$vm_port", so that rules_render() can render it
- * for the VM's port on any host (S1.5). */
+ * the VM's port written as the port name "$vm_port" (quoted, as ovs-ofctl
+ * quotes such names), so that rules_render() can render it for the VM's
+ * port on any host (S1.5).  The port is replaced in parsed matches and
+ * actions, never in text. */
 
 #include "openvswitch/types.h"
 #include "openvswitch/ofp-actions.h"
@@ -65,6 +67,6 @@ int rules_to_logical(const struct match *, const struct ofpact *,
                      char **match_out, char **actions_out);
 char *rules_render(uint8_t table_id, uint16_t priority, uint64_t cookie,
                    const char *logical_match, const char *logical_actions,
-                   ofp_port_t port);
+                   ofp_port_t port, char **errorp);
 
 #endif /* rules.h */

@@ -59,6 +59,19 @@ is_kernel_device(const struct ovsrec_interface *iface)
            || !strcmp(iface->type, "tap");
 }
 
+static const struct roamrec_vm *
+find_vm(struct ovsdb_idl *roam_idl, const char *iface_id)
+{
+    const struct roamrec_vm *vm;
+
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        if (!strcmp(vm->iface_id, iface_id)) {
+            return vm;
+        }
+    }
+    return NULL;
+}
+
 /* A VM port seen on this host. */
 struct local_port {
     const struct ovsrec_interface *iface;
@@ -74,7 +87,8 @@ struct local_port {
  * according to 'lm'. */
 static bool
 local_port_from_iface(const struct ovsrec_interface *iface,
-                      const struct link_monitor *lm, struct local_port *lp)
+                      const struct link_monitor *lm,
+                      struct ovsdb_idl *roam_idl, struct local_port *lp)
 {
     const struct smap *ids = &iface->external_ids;
     const char *status = smap_get(ids, OVS_KEY_IFACE_STATUS);
@@ -86,6 +100,20 @@ local_port_from_iface(const struct ovsrec_interface *iface,
     lp->mac = smap_get(ids, OVS_KEY_ATTACHED_MAC);
     lp->vm_id = smap_get(ids, OVS_KEY_VM_ID);
     lp->ip = smap_get(ids, ROAM_KEY_IP);
+    if (!lp->iface_id && smap_get(ids, ROAM_KEY_IFACE_ID)) {
+        /* A port roamd adopted for a manual migration: the rest comes
+         * from the VM's row. */
+        const struct roamrec_vm *vm;
+
+        lp->iface_id = smap_get(ids, ROAM_KEY_IFACE_ID);
+        vm = find_vm(roam_idl, lp->iface_id);
+        if (!vm) {
+            return false;
+        }
+        lp->mac = vm->real_mac;
+        lp->vm_id = vm->vm_id;
+        lp->ip = lp->ip ? lp->ip : vm->real_ip[0] ? vm->real_ip : NULL;
+    }
     lp->held_seq = smap_get_ullong(ids, ROAM_KEY_SEQ, ULLONG_MAX);
     if (lp->held_seq < 0 || lp->held_seq > INT64_MAX) {
         lp->held_seq = -1;
@@ -113,19 +141,6 @@ local_port_from_iface(const struct ovsrec_interface *iface,
         lp->ip = NULL;
     }
     return true;
-}
-
-static const struct roamrec_vm *
-find_vm(struct ovsdb_idl *roam_idl, const char *iface_id)
-{
-    const struct roamrec_vm *vm;
-
-    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
-        if (!strcmp(vm->iface_id, iface_id)) {
-            return vm;
-        }
-    }
-    return NULL;
 }
 
 /* Gives 'vm' a pseudo identity on 'chassis': the smallest VM index no other
@@ -306,10 +321,11 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 }
 
-/* "roamctl migrate-in VM HOST --port PORT" names the destination port of a
- * VM that a hypervisor without libvirt's keys plugged: this gives that
- * interface, on this host, the keys libvirt would have written, from the
- * VM's row, so that it is the VM's port like any other. */
+/* "roamctl migrate VM --to HOST --port PORT" names the destination port of
+ * a VM that a hypervisor without libvirt's keys plugged
+ * (Migration.dst_port): this marks that interface, on this host, with
+ * roam's own key ROAM_KEY_IFACE_ID, so that it is the VM's port like any
+ * other.  libvirt's keys are never written. */
 static void
 adopt_named_ports(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
                   struct ovsdb_idl *roam_idl,
@@ -321,36 +337,22 @@ adopt_named_ports(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
         return;
     }
     ROAMREC_MIGRATION_FOR_EACH (m, roam_idl) {
-        const char *port = smap_get(&m->external_ids, "port");
         const struct ovsrec_interface *iface;
 
-        if (!port || m->dst != chassis || !m->vm || strcmp(m->phase, "prepare")
-            || m->seq != m->vm->seq + 1) {
+        if (!m->dst_port || m->dst != chassis || !m->vm
+            || strcmp(m->phase, "prepare") || m->seq != m->vm->seq + 1) {
             continue;
         }
         OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
-            const struct roamrec_vm *vm = m->vm;
-
-            if (strcmp(iface->name, port)
-                || smap_get(&iface->external_ids, OVS_KEY_IFACE_ID)) {
+            if (strcmp(iface->name, m->dst_port)
+                || smap_get(&iface->external_ids, OVS_KEY_IFACE_ID)
+                || smap_get(&iface->external_ids, ROAM_KEY_IFACE_ID)) {
                 continue;
             }
             VLOG_INFO("VM %s: adopting interface %s as its port, as asked",
-                      vm->name, port);
+                      m->vm->name, m->dst_port);
             ovsrec_interface_update_external_ids_setkey(
-                iface, OVS_KEY_IFACE_ID, vm->iface_id);
-            ovsrec_interface_update_external_ids_setkey(
-                iface, OVS_KEY_ATTACHED_MAC, vm->real_mac);
-            ovsrec_interface_update_external_ids_setkey(
-                iface, OVS_KEY_IFACE_STATUS, "active");
-            if (vm->vm_id && vm->vm_id[0]) {
-                ovsrec_interface_update_external_ids_setkey(
-                    iface, OVS_KEY_VM_ID, vm->vm_id);
-            }
-            if (vm->real_ip[0]) {
-                ovsrec_interface_update_external_ids_setkey(
-                    iface, ROAM_KEY_IP, vm->real_ip);
-            }
+                iface, ROAM_KEY_IFACE_ID, m->vm->iface_id);
         }
     }
 }
@@ -377,7 +379,7 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
     OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
         struct local_port lp;
 
-        if (local_port_from_iface(iface, lm, &lp)
+        if (local_port_from_iface(iface, lm, roam_idl, &lp)
             && sset_add(&here, lp.iface_id)) {
             sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp, activated);
         }
@@ -417,7 +419,7 @@ vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
         const struct roamrec_vm *vm;
         struct local_port lp;
 
-        if (!local_port_from_iface(iface, lm, &lp)) {
+        if (!local_port_from_iface(iface, lm, roam_idl, &lp)) {
             continue;
         }
         vm = find_vm(roam_idl, lp.iface_id);

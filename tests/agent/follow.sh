@@ -67,8 +67,8 @@ rules_follow_the_vm() {
     vm1_on_hv1_with_rules
     local out
     out=$(roamctl vm show if-vm1)
-    check_contains "$out" "send      0     200      0      in_port=\$vm_port,tcp,tp_dst=22 drop"
-    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1             output:\$vm_port"
+    check_contains "$out" "send      0     200      0      tcp,in_port=\"\$vm_port\",tp_dst=22 drop"
+    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1               output:\"\$vm_port\""
 
     # libvirt plugs the destination port on hv2 (another OpenFlow port
     # number) while the VM still runs at hv1: hv2 prepares, installing the
@@ -127,7 +127,7 @@ rules_follow_the_vm() {
     # Still exactly the two rules, now saved from hv2, and installed there.
     check vm_rule_count_is if-vm1 2
     out=$(roamctl rules if-vm1)
-    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1             output:\$vm_port hv2:vnet3"
+    check_contains "$out" "receive   0     100      0      ip,nw_dst=10.0.0.1               output:\"\$vm_port\" hv2:vnet3"
     local rc=0
     roamctl rules no-such-vm 2>/dev/null || rc=$?
     check_eq 3 "$rc" "rules of an unknown VM"

@@ -145,8 +145,16 @@ test_pause_notice_and_its_timeout() {
 
     plug hv2 vnet3 8
     WAIT_TIMEOUT=10 wait_until arriving_at hv2
-    check roamctl --target="$T/hv1/roamd.ctl" vm paused if-vm1
-    check flows_have hv1 "priority=65535,dl_dst=$MAC actions=output:100"
+    # hv2 prepares, so hv1 arms the VM's departure flow: frames for the VM
+    # go on as before until a datapath gate opens.
+    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=set_field:0x40000000/0x40000000->reg12,roam_gate(id="
+    check_contains "$(as hv1 ovs-ofctl dump-flows br-int)" ",divert=100),resubmit(,0)"
+    local out
+    out=$(roamctl --target="$T/hv1/roamd.ctl" vm paused if-vm1)
+    check_contains "$out" "redirecting"
+    check flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
+    check_eq 1 "$(as hv1 ovs-appctl coverage/read-counter roam_gate_diverted >/dev/null; roamd_ctl hv1 coverage/read-counter follow_pause_in_datapath)" \
+        "pause notices put in force in the datapath"
     check_contains "$(roamd_ctl hv1 vm/rules)" "paused"
     WAIT_TIMEOUT=10 wait_until pause_recorded hv2
     # A frame for the VM at hv1 now goes out the uplink, toward hv2.
@@ -157,7 +165,7 @@ test_pause_notice_and_its_timeout() {
         "eth(src=52:54:00:00:00:09,dst=$MAC),eth_type(0x0800),ipv4(src=10.0.0.9,dst=10.0.0.1,proto=17,ttl=64,frag=no),udp(src=9,dst=9)"
     WAIT_TIMEOUT=10 wait_until sh -c "[ \$(ovs-vsctl --db=unix:$T/hv1/db.sock get interface uplink statistics:tx_packets) -gt $before ]"
     # No resume anywhere: both sides give up.
-    WAIT_TIMEOUT=10 wait_until flows_lack hv1 "priority=65535"
+    WAIT_TIMEOUT=10 wait_until flows_lack hv1 "priority=65534"
     WAIT_TIMEOUT=10 wait_until migration_field_is hv2 phase rolled-back
     check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
         "the VM stays at hv1"
@@ -174,14 +182,17 @@ test_migrate_in_and_out_messages() {
     plug hv2 vnet3 8 plain
     check roamctl migrate-in if-vm1 hv2 --port vnet3
     WAIT_TIMEOUT=10 wait_until arriving_at hv2
-    check_eq if-vm1 "$(as hv2 ovs-vsctl get interface vnet3 external_ids:iface-id | tr -d '"')" \
+    # Adopted with roam's own key: libvirt's keys are never written.
+    check_eq if-vm1 "$(as hv2 ovs-vsctl get interface vnet3 external_ids:roam-iface-id | tr -d '"')" \
         "adopted port"
+    check_fails as hv2 ovs-vsctl get interface vnet3 external_ids:iface-id
+    check_fails as hv2 ovs-vsctl get interface vnet3 external_ids:attached-mac
     check roamctl migrate-out if-vm1
-    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65535,dl_dst=$MAC actions=output:100"
+    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
     vm_announce hv2 vnet3
     WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=10 wait_until migration_field_is hv2 phase complete
-    check flows_lack hv1 "priority=65535"
+    check flows_lack hv1 "priority=65534"
 }
 
 # roamctl migrate blocks until the move completes and reports it, in JSON

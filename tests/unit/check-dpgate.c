@@ -15,8 +15,8 @@
  */
 
 /* Unit tests of agent/dpgate.c: reading a gate's counters from the output
- * of "ovs-appctl roam/gate-show".  tests/switch/gate.sh checks that output
- * against a running ovs-vswitchd. */
+ * of "ovs-appctl roam/gate-show --json".  tests/switch/gate.sh checks that
+ * output against a running ovs-vswitchd. */
 
 #include <config.h>
 
@@ -27,10 +27,15 @@
 #include "agent/dpgate.h"
 
 static const char *reply =
-    "gate 0x52: closed, queued 2, held 4, released 0, passed 0, "
-    "dropped 2, age 15 ms\n"
-    "gate 0xabcd00000001: open, queued 0, held 3, released 3, passed 9, "
-    "dropped 0, age 812 ms, opened after 640 ms\n";
+    "{\"bytes_held\":120,\"gates\":["
+    "{\"age_ms\":15,\"delivered\":0,\"diverted\":0,\"dropped_cap\":1,"
+    "\"dropped_expired\":0,\"dropped_full\":2,\"held\":4,\"id\":\"0x52\","
+    "\"passed\":0,\"queued\":2,\"released_other\":0,\"state\":\"closed\"},"
+    "{\"age_ms\":812,\"delivered\":3,\"diverted\":0,\"dropped_cap\":0,"
+    "\"dropped_expired\":0,\"dropped_full\":0,\"held\":5,"
+    "\"id\":\"0xabcd00000001\",\"opened_after_ms\":640,\"passed\":9,"
+    "\"queued\":0,\"released_other\":2,\"state\":\"open\"}],"
+    "\"max_bytes\":67108864}";
 
 START_TEST(test_finds_each_gate)
 {
@@ -40,12 +45,13 @@ START_TEST(test_finds_each_gate)
     ck_assert(!s.open);
     ck_assert_uint_eq(s.queued, 2);
     ck_assert_uint_eq(s.held, 4);
-    ck_assert_uint_eq(s.dropped, 2);
+    ck_assert_uint_eq(s.dropped, 3);
 
     ck_assert_int_eq(dpgate_parse(reply, 0xabcd00000001ULL, &s), 0);
     ck_assert(s.open);
-    ck_assert_uint_eq(s.held, 3);
-    ck_assert_uint_eq(s.released, 3);
+    ck_assert_uint_eq(s.held, 5);
+    ck_assert_uint_eq(s.delivered, 3);
+    ck_assert_uint_eq(s.released_other, 2);
     ck_assert_uint_eq(s.passed, 9);
 }
 END_TEST
@@ -54,14 +60,29 @@ START_TEST(test_missing_and_malformed)
 {
     struct dpgate_stats s;
 
-    /* 0x5 is a prefix of 0x52's line, not a match. */
+    /* 0x5 is not 0x52. */
     ck_assert_int_eq(dpgate_parse(reply, 0x5, &s), ENOENT);
-    ck_assert_int_eq(dpgate_parse("", 0x52, &s), ENOENT);
-    ck_assert_int_eq(dpgate_parse("gate 0x52: closed, queued x\n", 0x52, &s),
+    ck_assert_int_eq(dpgate_parse("{\"gates\":[]}", 0x52, &s), ENOENT);
+    /* Not JSON, not an object, no gates, a gate without its id, a count
+     * that is not a number, a negative count, an unknown state. */
+    ck_assert_int_eq(dpgate_parse("gate 0x52: closed", 0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse("[1]", 0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse("{\"gate\":[]}", 0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse("{\"gates\":[{\"held\":1}]}", 0x52, &s),
                      EPROTO);
-    ck_assert_int_eq(dpgate_parse("gate 0x52: ajar, queued 0, held 0, "
-                                  "released 0, passed 0, dropped 0\n",
-                                  0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse(
+        "{\"gates\":[{\"id\":\"0x52\",\"state\":\"open\",\"queued\":\"x\"}]}",
+        0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse(
+        "{\"gates\":[{\"id\":\"0x52\",\"state\":\"open\",\"queued\":-1,"
+        "\"held\":0,\"delivered\":0,\"released_other\":0,\"passed\":0,"
+        "\"diverted\":0,\"dropped_full\":0,\"dropped_cap\":0,"
+        "\"dropped_expired\":0}]}", 0x52, &s), EPROTO);
+    ck_assert_int_eq(dpgate_parse(
+        "{\"gates\":[{\"id\":\"0x52\",\"state\":\"ajar\",\"queued\":0,"
+        "\"held\":0,\"delivered\":0,\"released_other\":0,\"passed\":0,"
+        "\"diverted\":0,\"dropped_full\":0,\"dropped_cap\":0,"
+        "\"dropped_expired\":0}]}", 0x52, &s), EPROTO);
 }
 END_TEST
 

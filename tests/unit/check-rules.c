@@ -121,8 +121,9 @@ START_TEST(test_other_and_unclassified)
                      RULES_UNCLASSIFIED);
     ck_assert_int_eq(classify("in_port=5,actions=output:NXM_NX_REG0[]"),
                      RULES_UNCLASSIFIED);
+    /* Port 65278 is a port like any other. */
     ck_assert_int_eq(classify("ip,nw_dst=10.0.0.1,actions=output:65278"),
-                     RULES_UNCLASSIFIED);
+                     RULES_RECEIVE);
 
     parse("in_port=5,actions=output:5", &fm);
     minimatch_expand(&fm.match, &match);
@@ -167,12 +168,18 @@ logical(const char *flow)
 START_TEST(test_logical_form)
 {
     ck_logical("in_port=5,tcp,tp_dst=22,actions=drop",
-               "in_port=$vm_port,tcp,tp_dst=22|drop");
-    ck_logical("in_port=2,actions=output:5", "in_port=2|output:$vm_port");
+               "tcp,in_port=\"$vm_port\",tp_dst=22|drop");
+    ck_logical("in_port=2,actions=output:5",
+               "in_port=2|output:\"$vm_port\"");
     ck_logical("in_port=2,actions=enqueue:5:3",
-               "in_port=2|enqueue:$vm_port:3");
+               "in_port=2|enqueue:\"$vm_port\":3");
     ck_logical("dl_dst=52:54:00:00:00:01,actions=clone(output:5)",
-               "dl_dst=52:54:00:00:00:01|clone(output:$vm_port)");
+               "dl_dst=52:54:00:00:00:01|clone(output:\"$vm_port\")");
+    /* Numbers that merely equal the port, or the old placeholder, stay. */
+    ck_logical("in_port=2,tcp,actions=mod_tp_dst:65278,output:5",
+               "tcp,in_port=2|mod_tp_dst:65278,output:\"$vm_port\"");
+    ck_logical("in_port=2,tcp,actions=mod_tp_dst:5,output:5",
+               "tcp,in_port=2|mod_tp_dst:5,output:\"$vm_port\"");
     ck_logical("ip,nw_src=10.0.0.1,actions=mod_nw_tos:16,output:2",
                "ip,nw_src=10.0.0.1|mod_nw_tos:16,output:2");
     ck_logical("in_port=5,actions=output:5", "EINVAL");
@@ -196,7 +203,7 @@ check_round_trip(const char *flow, uint16_t other_port, const char *expect)
 
     rendered = rules_render(fm.table_id == 0xff ? 0 : fm.table_id,
                             fm.priority, ntohll(fm.new_cookie), m, a,
-                            vm.port);
+                            vm.port, NULL);
     parse(rendered, &back);
     minimatch_expand(&back.match, &back_match);
     ck_assert_msg(match_equal(&match, &back_match), "%s -> %s", flow,
@@ -208,7 +215,8 @@ check_round_trip(const char *flow, uint16_t other_port, const char *expect)
     free(rendered);
     fm_destroy(&back);
 
-    rendered = rules_render(2, 100, 0x5, m, a, u16_to_ofp(other_port));
+    rendered = rules_render(2, 100, 0x5, m, a, u16_to_ofp(other_port),
+                            NULL);
     ck_assert_str_eq(rendered, expect);
     free(rendered);
     free(m);
@@ -220,7 +228,7 @@ START_TEST(test_render_round_trip)
 {
     check_round_trip("table=3,priority=200,cookie=0x77,in_port=5,tcp,"
                      "tp_dst=22,actions=drop", 9,
-                     "table=2,priority=100,cookie=0x5,in_port=9,tcp,"
+                     "table=2,priority=100,cookie=0x5,tcp,in_port=9,"
                      "tp_dst=22,actions=drop");
     check_round_trip("in_port=2,actions=output:5", 12,
                      "table=2,priority=100,cookie=0x5,in_port=2,"
@@ -238,6 +246,34 @@ START_TEST(test_render_round_trip)
                      "actions=roam_rewrite(side=dst,"
                      "from_mac=0a:00:00:40:00:41,from_ip=100.64.1.1,"
                      "to_mac=52:54:00:00:00:01,to_ip=10.0.0.1),output:3");
+    /* The defect this guards against: a number equal to the old text
+     * placeholder, 65278, became the new port. */
+    check_round_trip("in_port=2,tcp,actions=mod_tp_dst:65278,output:5", 8,
+                     "table=2,priority=100,cookie=0x5,tcp,in_port=2,"
+                     "actions=mod_tp_dst:65278,output:8");
+}
+END_TEST
+
+/* Rules saved by an earlier roamd (the port unquoted) still render; a bad
+ * database row renders to nothing, with the parser's message. */
+START_TEST(test_render_old_and_bad_rows)
+{
+    char *error, *r;
+
+    r = rules_render(0, 10, 0, "in_port=$vm_port", "output:2",
+                     u16_to_ofp(4), &error);
+    ck_assert_str_eq(r, "table=0,priority=10,cookie=0,in_port=4,"
+                     "actions=output:2");
+    free(r);
+    r = rules_render(0, 10, 0, "in_port=$vm_port", "frobnicate",
+                     u16_to_ofp(4), &error);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(error);
+    free(error);
+    r = rules_render(0, 10, 0, "no_such_field=1", "drop", u16_to_ofp(4),
+                     &error);
+    ck_assert_ptr_null(r);
+    free(error);
 }
 END_TEST
 
@@ -253,6 +289,7 @@ rules_suite(void)
     tcase_add_test(tc, test_other_and_unclassified);
     tcase_add_test(tc, test_logical_form);
     tcase_add_test(tc, test_render_round_trip);
+    tcase_add_test(tc, test_render_old_and_bad_rows);
     suite_add_tcase(s, tc);
     return s;
 }
