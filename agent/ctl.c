@@ -139,6 +139,17 @@ add_cellf(struct table *t, const char *format, ...)
     va_end(args);
 }
 
+/* A cell for an optional integer column: "-" if it has no value. */
+static void
+add_optional(struct table *t, const int64_t *value, size_t n)
+{
+    if (n) {
+        add_cellf(t, "%"PRId64, *value);
+    } else {
+        add_cell(t, NULL);
+    }
+}
+
 /* Parses a nonnegative decimal integer no greater than 'max'. */
 static bool
 parse_uint(const char *s, long long int max, long long int *value)
@@ -620,6 +631,9 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
     table_add_column(t, "migrate_out_ms");
     table_add_column(t, "complete_ms");
     table_add_column(t, "packets_buffered");
+    table_add_column(t, "packets_delivered");
+    table_add_column(t, "packets_dropped");
+    table_add_column(t, "redirect_us");
     table_add_column(t, "error");
     ROAMREC_MIGRATION_FOR_EACH (m, roamdb_idl(ctx->db)) {
         table_add_row(t);
@@ -634,6 +648,9 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
         add_duration(t, m, "prepare", "migrate-out");
         add_duration(t, m, "prepare", "complete");
         add_cellf(t, "%"PRId64, m->packets_buffered);
+        add_optional(t, m->packets_delivered, m->n_packets_delivered);
+        add_optional(t, m->packets_dropped, m->n_packets_dropped);
+        add_optional(t, m->redirect_us, m->n_redirect_us);
         add_cell(t, m->error);
     }
     return CTL_OK;
@@ -705,6 +722,8 @@ migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
     table_add_column(t, "total_ms");
     table_add_column(t, "rules_moved");
     table_add_column(t, "packets_buffered");
+    table_add_column(t, "packets_delivered");
+    table_add_column(t, "redirect_us");
     table_add_column(t, "error");
     table_add_row(t);
     add_cell(t, m->vm_name);
@@ -715,6 +734,8 @@ migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
     add_cellf(t, "%"PRId64, last - prepare);
     add_cellf(t, "%"PRId64, m->rules_moved);
     add_cellf(t, "%"PRId64, m->packets_buffered);
+    add_optional(t, m->packets_delivered, m->n_packets_delivered);
+    add_optional(t, m->redirect_us, m->n_redirect_us);
     add_cell(t, m->error);
 }
 

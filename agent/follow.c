@@ -884,7 +884,8 @@ fvm_install_gate(struct follow *f, struct fvm *v, struct flowctl *fc)
     }
     sset_init(&gates);
     gate_arrival_flows(v->gate_id, v->dp_gate_id, f->buffer_limit, v->mac,
-                       v->port, !f->agent_activation, &gates);
+                       v->port, bridge_uplink(f, v->bridge),
+                       !f->agent_activation, &gates);
     set_gates(v, fc, &gates);
     v->gated = true;
 }
@@ -1076,6 +1077,20 @@ departure_pending(struct ovsdb_idl *roam_idl, const struct roamrec_vm *vm,
             ? m : NULL);
 }
 
+/* The migration that brought 'v' here is over: its MAC pin and settle
+ * flow go, unless a new migration away needs them. */
+static void
+fvm_settled(struct follow *f, struct fvm *v, struct flowctl *fc)
+{
+    v->pin_until = 0;
+    if (!v->dp_divert_id && !v->paused) {
+        struct sset none = SSET_INITIALIZER(&none);
+
+        set_gates(v, fc, &none);
+        fvm_pin(f, v, NULL);
+    }
+}
+
 /* Arms held VM 'v''s departure flow: the pause notice then redirects its
  * traffic in the datapath, with one packet-out.  Its MAC stays pinned to
  * its port until it has left. */
@@ -1094,6 +1109,7 @@ fvm_arm(struct follow *f, struct fvm *v, struct flowctl *fc)
     set_gates(v, fc, &gates);
     v->armed_gen = v->change_gen;
     fvm_pin(f, v, v->port_name);
+    v->pin_until = 0;
     COVERAGE_INC(follow_arm_departure);
     VLOG_INFO("VM %s: a migration away is pending; departure flow armed "
               "(datapath gate %#"PRIx64")", v->iface_id, v->dp_divert_id);
@@ -1340,10 +1356,12 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                  * it opened on stay. */
                 struct sset none = SSET_INITIALIZER(&none);
 
-                set_gates(v, fc, &none);
                 fvm_request_counts(f, v);
                 v->gate_id = 0;     /* What it learned is swept. */
                 v->dp_gate_id = 0;
+                gate_settle_flows(fvm_gate_id(f, v), v->mac,
+                                  bridge_uplink(f, v->bridge), &none);
+                set_gates(v, fc, &none);
                 v->state = FVM_HELD;
                 v->seq = vm->seq;
                 v->arrived_at = 0;
@@ -1351,8 +1369,11 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 v->view_seqno = flowctl_view_seqno(fc);
                 flowctl_request_view(fc);
                 /* Late frames from its old place must not move its MAC
-                 * back while the source still redirects stragglers. */
-                fvm_unpin_after(v, f->straggler_ms);
+                 * back while the source still redirects stragglers: the
+                 * pin, and the settle flow, outlast the source's
+                 * redirects, so that this host never floods a frame for
+                 * the VM to a source that would send it back. */
+                fvm_unpin_after(v, 2 * f->straggler_ms + 1000);
                 fvm_record(v, vm, roam_idl, roam_txn);
                 continue;
             }
@@ -1407,7 +1428,7 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 fvm_record(v, vm, roam_idl, roam_txn);
                 run_departure(f, v, vm, roam_idl, roam_txn, chassis, fc);
                 if (v->pin_until && now >= v->pin_until) {
-                    fvm_pin(f, v, NULL);
+                    fvm_settled(f, v, fc);
                 }
                 flowctl_view(fc, &view_gen);
                 if (flowctl_view_seqno(fc) != v->view_seqno
@@ -1552,6 +1573,12 @@ follow_wait(struct follow *f)
         if (v->paused) {
             poll_timer_wait_until(v->pause_deadline);
         }
+        if (v->pin_until) {
+            poll_timer_wait_until(v->pin_until);
+        }
+        if (v->state == FVM_ARRIVING && !v->gated) {
+            poll_timer_wait_until(v->pin_deadline);
+        }
     }
 }
 
@@ -1669,7 +1696,9 @@ follow_list(const struct follow *f, struct ds *out)
         ds_put_format(out, "%-20s %-10s %-6"PRIu16" %-9s %-6"PRIuSIZE
                       " %-6"PRIuSIZE" %-12"PRIuSIZE" %"PRIuSIZE"\n",
                       v->iface_id, v->bridge, ofp_to_u16(v->port),
-                      v->paused ? "paused" : fvm_state_name(v->state),
+                      (v->paused ? "paused"
+                       : v->state == FVM_ARRIVING && !v->gated ? "preparing"
+                       : fvm_state_name(v->state)),
                       v->n_rules, sset_count(&v->flows), v->n_unclassified,
                       v->buffer.n_held);
     }

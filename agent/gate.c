@@ -92,15 +92,41 @@ userdata(enum gate_event event, uint32_t id)
  * Without 'in_switch' (the agent baseline), GATE_TABLE holds frames for
  * 'mac' by "controller(pause)", which hands them to roamd, and the VM's
  * frames on 'port' tell roamd, which must then install gate_opened_flows()
- * and resume the held frames itself. */
+ * and resume the held frames itself.
+ *
+ * Only frames that come in on 'uplink' are held: those the source sends
+ * here, redirected during the VM's pause.  Until the VM arrives, it still
+ * runs at the source, so frames for it from this host's own ports go out
+ * 'uplink' toward it (GATE_PRIORITY - 1), not into the gate; after its
+ * pause the source sends them back, and the gate holds them then.  Without
+ * an uplink ('uplink' is OFPP_NONE), every frame for 'mac' is held.  Held
+ * frames go on with in_port OFPP_NONE, so that MAC learning ignores
+ * them. */
 void
 gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
-                   struct eth_addr mac, ofp_port_t port, bool in_switch,
-                   struct sset *flows)
+                   struct eth_addr mac, ofp_port_t port, ofp_port_t uplink,
+                   bool in_switch, struct sset *flows)
 {
     uint64_t cookie = gate_cookie(id);
     char *activate = userdata(GATE_ACTIVATE, id);
     char *from_vm = xasprintf("in_port=%"PRIu16, ofp_to_u16(port));
+    char *from_uplink = (uplink == OFPP_NONE ? xstrdup("")
+                         : xasprintf("in_port=%"PRIu16",",
+                                     ofp_to_u16(uplink)));
+    /* Held frames go on as if from no port: NORMAL does not learn their
+     * sources on the uplink.  Some are a local sender's own frames that
+     * the source sent back here, and learning them there would send its
+     * replies away. */
+    const char *no_learning = (uplink == OFPP_NONE ? ""
+                               : "load:0xffff->NXM_OF_IN_PORT[],");
+
+    if (uplink != OFPP_NONE) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions=output:%"PRIu16,
+            GATE_PRIORITY - 1, cookie, ETH_ADDR_ARGS(mac),
+            ofp_to_u16(uplink)));
+    }
 
     sset_add_and_free(flows, xasprintf(
         "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",%s,"
@@ -108,12 +134,13 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
         GATE_PRIORITY, cookie, from_vm, GATE_TABLE));
     if (in_switch) {
         sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",%s"
             "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK","
             "roam_gate(id=%#"PRIx64",limit=%"PRIuSIZE",port=%"PRIu16"),"
-            "resubmit(,0)",
-            GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac), dp_id,
-            MIN(MAX(limit, 1), ROAM_GATE_MAX_LIMIT), ofp_to_u16(port)));
+            "%sresubmit(,0)",
+            GATE_PRIORITY, cookie, from_uplink, ETH_ADDR_ARGS(mac), dp_id,
+            MIN(MAX(limit, 1), ROAM_GATE_MAX_LIMIT), ofp_to_u16(port),
+            no_learning));
         sset_add_and_free(flows, xasprintf(
             "table=%d,priority=150,cookie=%#"PRIx64",%s,"
             "actions=roam_gate(id=%#"PRIx64",open),"
@@ -124,10 +151,10 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
         char *hold = userdata(GATE_HOLD, id);
 
         sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",%s"
             "dl_dst="ETH_ADDR_FMT",actions="GATE_MARK",resubmit(,%d),"
-            "resubmit(,0)", GATE_PRIORITY, cookie, ETH_ADDR_ARGS(mac),
-            GATE_TABLE));
+            "%sresubmit(,0)", GATE_PRIORITY, cookie, from_uplink,
+            ETH_ADDR_ARGS(mac), GATE_TABLE, no_learning));
         sset_add_and_free(flows, xasprintf(
             "table=%d,priority=100,cookie=%#"PRIx64",dl_dst="ETH_ADDR_FMT","
             "actions=controller(pause,userdata=%s)", GATE_TABLE, cookie,
@@ -138,6 +165,7 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
             activate));
         free(hold);
     }
+    free(from_uplink);
     free(from_vm);
     free(activate);
 }
@@ -161,39 +189,75 @@ gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
         "actions=drop", GATE_TABLE, cookie, ofp_to_u16(port)));
 }
 
-/* Adds to 'flows' departure flow 'id' for the VM with 'mac', toward
+/* Adds to 'flows' the flow that keeps MAC learning quiet for a VM with
+ * 'mac' that has just arrived here, while the source still sends
+ * stragglers back ('uplink' is OFPP_NONE: none).  Frames for 'mac' from
+ * 'uplink' go on as if from no port, as held frames did: some are this
+ * host's own senders' frames, sent back by the source, whose addresses
+ * MAC learning must not move to the uplink. */
+void
+gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
+                  struct sset *flows)
+{
+    if (uplink != OFPP_NONE) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "in_port=%"PRIu16",dl_dst="ETH_ADDR_FMT",actions="GATE_MARK","
+            "load:0xffff->NXM_OF_IN_PORT[],resubmit(,0)", GATE_PRIORITY,
+            gate_cookie(id), ofp_to_u16(uplink), ETH_ADDR_ARGS(mac)));
+    }
+}
+
+/* Adds to 'flows' departure flows 'id' for the VM with 'mac', toward
  * 'uplink' (none if 'uplink' is OFPP_NONE).
  *
- * With 'divert', the flow is armed: frames for 'mac' go on through the
+ * With 'divert', the flows are armed: frames for 'mac' go on through the
  * bridge's tables as before, until datapath gate 'dp_id' opens (the pause
  * notice opens it with gate_open_packet_out()); from then on the datapath
  * sends them out 'uplink', with no flow-table change.  Without 'divert',
- * the flow redirects every frame for 'mac' to 'uplink'.  The two forms
- * have the same match, so replacing one by the other is one flow_mod.  (A
- * frame that came in on 'uplink' is dropped rather than sent back.) */
+ * the flows redirect every frame for 'mac' to 'uplink'.  Both forms have
+ * the same matches, so replacing one by the other is a flow_mod each.
+ *
+ * A frame for 'mac' that came in on 'uplink' goes back out 'uplink'
+ * (OpenFlow's in_port): it comes from a sender at the destination, whose
+ * frames the destination sends here until the VM arrives there
+ * (gate_arrival_flows()). */
 void
 gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
                      ofp_port_t uplink, bool divert, struct sset *flows)
 {
+    uint64_t cookie = gate_cookie(id);
+    int i;
+
     if (uplink == OFPP_NONE) {
         return;
     }
-    if (divert) {
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED","
-            "dl_dst="ETH_ADDR_FMT",actions="DEPART_MARK","
-            "roam_gate(id=%#"PRIx64",divert=%"PRIu16"),resubmit(,0)",
-            DEPART_PRIORITY, gate_cookie(id), ETH_ADDR_ARGS(mac), dp_id,
-            ofp_to_u16(uplink)));
-    } else {
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED","
-            "dl_dst="ETH_ADDR_FMT",actions=output:%"PRIu16,
-            DEPART_PRIORITY, gate_cookie(id), ETH_ADDR_ARGS(mac),
-            ofp_to_u16(uplink)));
+    for (i = 0; i < 2; i++) {
+        /* i == 0: frames from the uplink, back out of it (in_port). */
+        char *match = (i == 0
+                       ? xasprintf("in_port=%"PRIu16",", ofp_to_u16(uplink))
+                       : xstrdup(""));
+        char *to = (i == 0 ? xstrdup("in_port")
+                    : xasprintf("%"PRIu16, ofp_to_u16(uplink)));
+
+        if (divert) {
+            sset_add_and_free(flows, xasprintf(
+                "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED",%s"
+                "dl_dst="ETH_ADDR_FMT",actions="DEPART_MARK","
+                "roam_gate(id=%#"PRIx64",divert=%s),resubmit(,0)",
+                DEPART_PRIORITY - i, cookie, match, ETH_ADDR_ARGS(mac),
+                dp_id, to));
+        } else {
+            sset_add_and_free(flows, xasprintf(
+                "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED",%s"
+                "dl_dst="ETH_ADDR_FMT",actions=%s%s",
+                DEPART_PRIORITY - i, cookie, match, ETH_ADDR_ARGS(mac),
+                i == 0 ? "" : "output:", to));
+        }
+        free(match);
+        free(to);
     }
 }
-
 /* Returns a packet-out (OpenFlow 1.5) whose only action opens datapath
  * gate 'dp_id': for an armed departure flow, the pause notice; for an
  * arrival gate, an activation that does not wait for the VM's first

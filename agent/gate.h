@@ -73,9 +73,12 @@ struct ofpbuf;
 bool gate_cookie_is_ours(ovs_be64 cookie);
 
 void gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
-                        struct eth_addr mac, ofp_port_t port, bool in_switch,
+                        struct eth_addr mac, ofp_port_t port,
+                        ofp_port_t uplink, bool in_switch,
                         struct sset *flows);
 void gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
+                       struct sset *flows);
+void gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                        struct sset *flows);
 void gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
                           ofp_port_t uplink, bool divert, struct sset *flows);

@@ -147,12 +147,15 @@ test_pause_notice_and_its_timeout() {
     WAIT_TIMEOUT=10 wait_until arriving_at hv2
     # hv2 prepares, so hv1 arms the VM's departure flow: frames for the VM
     # go on as before until a datapath gate opens.
-    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=set_field:0x40000000/0x40000000->reg12,roam_gate(id="
+    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65533,reg12=0/0x40000000,dl_dst=$MAC actions=set_field:0x40000000/0x40000000->reg12,roam_gate(id="
     check_contains "$(as hv1 ovs-ofctl dump-flows br-int)" ",divert=100),resubmit(,0)"
+    # Frames for the VM from hv2 itself go back to it (in_port) then.
+    check flows_have hv1 "priority=65534,reg12=0/0x40000000,in_port=100,dl_dst=$MAC actions=set_field:0x40000000/0x40000000->reg12,roam_gate(id="
+    check flows_have hv1 ",divert=IN_PORT),resubmit(,0)"
     local out
     out=$(roamctl --target="$T/hv1/roamd.ctl" vm paused if-vm1)
     check_contains "$out" "redirecting"
-    check flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
+    check flows_have hv1 "priority=65533,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
     check_eq 1 "$(as hv1 ovs-appctl coverage/read-counter roam_gate_diverted >/dev/null; roamd_ctl hv1 coverage/read-counter follow_pause_in_datapath)" \
         "pause notices put in force in the datapath"
     check_contains "$(roamd_ctl hv1 vm/rules)" "paused"
@@ -165,7 +168,7 @@ test_pause_notice_and_its_timeout() {
         "eth(src=52:54:00:00:00:09,dst=$MAC),eth_type(0x0800),ipv4(src=10.0.0.9,dst=10.0.0.1,proto=17,ttl=64,frag=no),udp(src=9,dst=9)"
     WAIT_TIMEOUT=10 wait_until sh -c "[ \$(ovs-vsctl --db=unix:$T/hv1/db.sock get interface uplink statistics:tx_packets) -gt $before ]"
     # No resume anywhere: both sides give up.
-    WAIT_TIMEOUT=10 wait_until flows_lack hv1 "priority=65534"
+    WAIT_TIMEOUT=10 wait_until flows_lack hv1 "reg12=0/0x40000000"
     WAIT_TIMEOUT=10 wait_until migration_field_is hv2 phase rolled-back
     check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" \
         "the VM stays at hv1"
@@ -188,11 +191,11 @@ test_migrate_in_and_out_messages() {
     check_fails as hv2 ovs-vsctl get interface vnet3 external_ids:iface-id
     check_fails as hv2 ovs-vsctl get interface vnet3 external_ids:attached-mac
     check roamctl migrate-out if-vm1
-    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65534,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
+    WAIT_TIMEOUT=10 wait_until flows_have hv1 "priority=65533,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
     vm_announce hv2 vnet3
     WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv2
     WAIT_TIMEOUT=10 wait_until migration_field_is hv2 phase complete
-    check flows_lack hv1 "priority=65534"
+    check flows_lack hv1 "reg12=0/0x40000000"
 }
 
 # roamctl migrate blocks until the move completes and reports it, in JSON
@@ -209,9 +212,10 @@ test_roamctl_migrate_report() {
     rc=0; roamctl migrate if-vm1 --bogus 2>/dev/null || rc=$?
     check_eq 2 "$rc" "unknown option"
 
-    plug hv2 vnet3 8
     roamctl --format=json migrate if-vm1 --to hv2 --wait 20 > "$T/report.json" &
     local pid=$!
+    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q ' prepare '"
+    plug hv2 vnet3 8
     WAIT_TIMEOUT=10 wait_until arriving_at hv2
     vm_announce hv2 vnet3
     wait "$pid" || fail "roamctl migrate failed"
