@@ -22,7 +22,7 @@
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
-#include <net/if.h>
+#include <linux/if.h>
 
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
@@ -52,8 +52,11 @@ note_link(struct link_monitor *lm, struct rtnl_link *link, bool deleted)
     if (!name) {
         return;
     }
+    /* IFF_LOWER_UP is the kernel's own carrier flag.  libnl's carrier
+     * attribute can say "off" in an event whose flags say the link is up
+     * (seen with tap devices that libvirt creates). */
     if (!deleted && (rtnl_link_get_flags(link) & IFF_UP)
-        && rtnl_link_get_carrier(link)) {
+        && (rtnl_link_get_flags(link) & IFF_LOWER_UP)) {
         sset_add(&lm->up, name);
     } else {
         sset_find_and_delete(&lm->up, name);

@@ -14,7 +14,9 @@ host's CLOCK_REALTIME.  Prints one line of key=value pairs (or JSON):
   sent, lost          echo requests the client sent during the capture, and
                       those that got no reply;
   network_lost        the network's own share: lost requests that never
-                      reached the VM's port at either place;
+                      reached the VM's port at either place (with
+                      --no-ports, without tap captures: not computed, the
+                      same as "lost");
   pause_lost          the rest: delivered to the VM's port at the source
                       after the guest had stopped reading it (QEMU does not
                       migrate what its tap holds), the pause's share;
@@ -81,7 +83,8 @@ def main():
             replies[icmp.seq] = replies.get(icmp.seq, 0) + 1
     lost = sorted(s for s in sent if s not in replies)
     at_port = set()
-    for path in (src_pcap, dest_pcap):
+    ports = [] if "--no-ports" in sys.argv else [src_pcap, dest_pcap]
+    for path in ports:
         for p in rdpcap(path):
             if IP in p and ICMP in p and p[ICMP].type == 8 \
                and p[ICMP].id == ping_id:
@@ -90,7 +93,7 @@ def main():
     dups = sum(n - 1 for seq, n in replies.items() if n > 1 and seq in sent)
 
     first_rarp = first_to_vm = None
-    for p in rdpcap(dest_pcap):
+    for p in (rdpcap(dest_pcap) if ports else []):
         if Ether not in p:
             continue
         t = float(p.time)
