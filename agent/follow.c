@@ -122,6 +122,7 @@ struct fvm {
                                  * else the seq it had here. */
 
     /* Gates (see gate.h). */
+    bool pin_asked;             /* FVM_ARRIVING: its MAC pin is asked for. */
     bool gated;                 /* FVM_ARRIVING: its gate is installed. */
     long long int pin_deadline; /* FVM_ARRIVING: install the gate by then,
                                  * pinned or not. */
@@ -917,7 +918,14 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
         v = NULL;
     }
     if (v && v->state == FVM_ARRIVING) {
-        if (!v->gated && (fvm_pin_applied(f, v) || now >= v->pin_deadline)) {
+        if (!v->pin_asked && flowctl_applied_gen(fc) >= v->change_gen) {
+            /* The detour is in the switch: now pin. */
+            fvm_pin(f, v, v->port_name);
+            v->pin_asked = true;
+            v->pin_deadline = now + PIN_WAIT_MS;
+        }
+        if (!v->gated && v->pin_asked
+            && (fvm_pin_applied(f, v) || now >= v->pin_deadline)) {
             fvm_install_gate(f, v, fc);
         }
         if (v->arrived_at && v->gated
@@ -956,23 +964,26 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     eth_addr_from_string(vm->real_mac, &v->mac);
     migration_record_prepare(roam_idl, txn, vm, chassis);
 
-    /* A running guest's broadcasts have taught this bridge that the VM is
-     * behind the uplink: pin its MAC to the new port first, so that what
-     * the gate holds is translated toward the VM, not into "drop". */
-    fvm_pin(f, v, v->port_name);
-    v->pin_deadline = now + PIN_WAIT_MS;
+    /* In three steps, each once the previous one holds in the switch:
+     * the VM's rules and the detour that keeps sending frames for it from
+     * this host's ports to where it runs; then a pin of its MAC to the new
+     * port (a running guest's broadcasts have taught this bridge that the
+     * VM is behind the uplink); then the gate, so that what it holds is
+     * translated toward the VM, not into "drop". */
     render_rules(vm, port, false, &flows);
     set_flows(v, fc, &flows);
     fvm_gate_id(f, v);
     v->dp_gate_id = (f->agent_activation ? 0
                      : ((uint64_t) f->dp_nonce << 32) | v->gate_id);
-    if (fvm_pin_applied(f, v)) {
-        fvm_install_gate(f, v, fc);
-    }
+    struct sset detour = SSET_INITIALIZER(&detour);
+    gate_detour_flows(v->gate_id, v->mac, bridge_uplink(f, v->bridge),
+                      &detour);
+    set_gates(v, fc, &detour);
+    v->pin_deadline = now + PIN_WAIT_MS;
     VLOG_INFO("VM %s: preparing on port %s (%"PRIu16"): %"PRIuSIZE" rules "
-              "installed, gate %"PRIu32" %s", vm->name, v->port_name,
-              ofp_to_u16(port), sset_count(&v->flows), v->gate_id,
-              v->gated ? "installed" : "waits for the MAC pin");
+              "and a detour installed; gate %"PRIu32" follows the MAC pin",
+              vm->name, v->port_name, ofp_to_u16(port),
+              sset_count(&v->flows), v->gate_id);
 }
 
 /* Writes to 'vm''s Migration row, through 'txn', what 'v' knows of its
@@ -1576,7 +1587,7 @@ follow_wait(struct follow *f)
         if (v->pin_until) {
             poll_timer_wait_until(v->pin_until);
         }
-        if (v->state == FVM_ARRIVING && !v->gated) {
+        if (v->state == FVM_ARRIVING && !v->gated && v->pin_asked) {
             poll_timer_wait_until(v->pin_deadline);
         }
     }

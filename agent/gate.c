@@ -76,6 +76,24 @@ userdata(enum gate_event event, uint32_t id)
                      (id >> 8) & 0xff, id & 0xff);
 }
 
+/* Adds to 'flows' the part of arrival gate 'id' (see gate_arrival_flows())
+ * that sends frames for 'mac' from this host's own ports out 'uplink', to
+ * the VM where it still runs.  roamd installs it first, before it pins the
+ * VM's MAC to its new port here: until the VM arrives, nothing for it must
+ * go to that port. */
+void
+gate_detour_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
+                  struct sset *flows)
+{
+    if (uplink != OFPP_NONE) {
+        sset_add_and_free(flows, xasprintf(
+            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
+            "dl_dst="ETH_ADDR_FMT",actions=output:%"PRIu16,
+            GATE_PRIORITY - 1, gate_cookie(id), ETH_ADDR_ARGS(mac),
+            ofp_to_u16(uplink)));
+    }
+}
+
 /* Adds to 'flows' (in ovs-ofctl syntax) the arrival gate 'id' for the VM
  * with 'mac' arriving on 'port'.  Table 0 marks a frame for 'mac', or from
  * 'port', that has not been through a gate yet, and runs it through table
@@ -120,13 +138,7 @@ gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
     const char *no_learning = (uplink == OFPP_NONE ? ""
                                : "load:0xffff->NXM_OF_IN_PORT[],");
 
-    if (uplink != OFPP_NONE) {
-        sset_add_and_free(flows, xasprintf(
-            "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED","
-            "dl_dst="ETH_ADDR_FMT",actions=output:%"PRIu16,
-            GATE_PRIORITY - 1, cookie, ETH_ADDR_ARGS(mac),
-            ofp_to_u16(uplink)));
-    }
+    gate_detour_flows(id, mac, uplink, flows);
 
     sset_add_and_free(flows, xasprintf(
         "table=0,priority=%d,cookie=%#"PRIx64","GATE_PASSED",%s,"

@@ -78,6 +78,8 @@ void gate_arrival_flows(uint32_t id, uint64_t dp_id, size_t limit,
                         struct sset *flows);
 void gate_opened_flows(uint32_t id, struct eth_addr mac, ofp_port_t port,
                        struct sset *flows);
+void gate_detour_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
+                       struct sset *flows);
 void gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                        struct sset *flows);
 void gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,

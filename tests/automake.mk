@@ -16,7 +16,7 @@ tests_unit_check_dpgate_SOURCES = tests/unit/check-dpgate.c
 tests_unit_check_dpgate_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_unit_check_dpgate_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS) $(CHECK_LIBS)
+	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
 
 tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
 tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -27,7 +27,7 @@ tests_unit_check_rules_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_unit_check_rules_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 tests_unit_check_rules_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS) $(CHECK_LIBS)
+	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += \
 	tests/run-all \
@@ -41,7 +41,7 @@ tests_agent_test_flowctl_SOURCES = tests/agent/test-flowctl.c
 tests_agent_test_flowctl_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
 	-I$(top_builddir)
 tests_agent_test_flowctl_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS)
+	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS)
 
 check_PROGRAMS += tests/agent/test-release
 tests_agent_test_release_SOURCES = tests/agent/test-release.c

@@ -29,14 +29,19 @@ test_live_migration_by_libvirt() {
             "$T/hv$guest_at/roamd.log"
     done
     finish_traffic
-    for n in 1 2; do
-        line=$($ANALYZE "$T/client.pcap" /dev/null /dev/null \
-            "$T/events$n.jsonl" $VM_MAC $VM_IP --no-ports)
+    $ANALYZE "$T/client.pcap" $VM_MAC $VM_IP --no-ports \
+        /dev/null /dev/null "$T/events1.jsonl" \
+        /dev/null /dev/null "$T/events2.jsonl" > "$T/analyze.out" \
+        || fail "analyze.py failed"
+    n=0
+    while read -r line; do
+        n=$((n + 1))
         echo "libvirt migration $n: $line tcp_rto=${rto[$n]}" \
             | tee -a "$T/report.txt"
         check_contains "$line" " dups=0 "
         [ "${rto[$n]}" -le 1 ] || fail "TCP timeouts in migration $n"
-    done
+    done < "$T/analyze.out"
+    check_eq 2 "$n" "reports"
     check grep -q "^ok " "$T/tcp-client.log"
     local rows
     rows=$(roamctl --format=json migration list)

@@ -220,10 +220,19 @@ migrate_guest() {
     rto[$n]=$(( $(tcp_timeouts) - before ))
 }
 
-# report N: analyze.py's line for migration N, plus TCP timeouts.  Call it
-# once the captures have stopped (finish_traffic).
-report() {
-    local n=$1
-    echo "$($ANALYZE "$T/client.pcap" "$T/vt$n.pcap" "$T/vt$((n + 1)).pcap" \
-        "$T/events$n.jsonl" $VM_MAC $VM_IP) tcp_rto=${rto[$n]}"
+# report_all N: analyze.py's line for each of migrations 1..N, with the
+# client's TCP timeouts, as "N: LINE".  Call it once the captures have
+# stopped (finish_traffic).
+report_all() {
+    local n args=()
+    for n in $(seq "$1"); do
+        args+=("$T/vt$n.pcap" "$T/vt$((n + 1)).pcap" "$T/events$n.jsonl")
+    done
+    $ANALYZE "$T/client.pcap" $VM_MAC $VM_IP "${args[@]}" > "$T/analyze.out" \
+        || fail "analyze.py failed"
+    n=0
+    while read -r line; do
+        n=$((n + 1))
+        echo "$n: $line tcp_rto=${rto[$n]}"
+    done < "$T/analyze.out"
 }
