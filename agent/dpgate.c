@@ -91,6 +91,10 @@ dpgate_parse(const char *reply, uint64_t id, struct dpgate_stats *s)
             goto out;
         }
         s->dropped = full + cap + expired;
+        uint64_t opened_us;
+        if (get_count(g, "opened_us", &opened_us)) {
+            s->opened_us = opened_us;
+        }
         error = 0;
         goto out;
     }

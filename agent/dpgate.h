@@ -39,6 +39,8 @@ struct dpgate_stats {
     uint64_t diverted;          /* Diverted while open. */
     uint64_t dropped;           /* Queue full, over the byte cap, or
                                  * expired. */
+    long long int opened_us;    /* When it opened, on the monotonic clock
+                                 * (time_usec()), or 0. */
 };
 
 int dpgate_parse(const char *reply, uint64_t id, struct dpgate_stats *);

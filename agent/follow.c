@@ -166,7 +166,13 @@ struct fvm {
     uint64_t pause_barrier;     /* flowctl barrier after the packet-out
                                  * that opened the divert, or 0. */
     uint64_t pause_gen;         /* Desired generation with the redirect. */
-    long long int redirect_us;  /* Notice to redirect in force, or -1. */
+    long long int redirect_us;  /* Notice to redirect in force, as the
+                                 * barrier reply tells it, or -1. */
+    uint64_t pause_dp_id;       /* The departure gate the notice opened,
+                                 * or 0. */
+    long long int redirect_dp_us;   /* Notice to that gate's opening in the
+                                     * datapath, or -1 (not known yet), or
+                                     * -2 (will not be). */
     struct unixctl_conn **waiters;  /* "vm/paused" callers to answer. */
     size_t n_waiters, allocated_waiters;
 };
@@ -1040,6 +1046,12 @@ fvm_record_leaving(struct fvm *v, const struct roamrec_vm *vm,
     if (m && migration_row_time(m, "migrate-out") < 0) {
         migration_advance(roam_idl, txn, vm, v->seq, "migrate-out", -1);
     }
+    if (m && v->redirect_us >= 0 && v->redirect_dp_us != -1
+        && !m->n_redirect_us) {
+        migration_set_redirect_us(m, (v->redirect_dp_us >= 0
+                                      ? v->redirect_dp_us
+                                      : v->redirect_us));
+    }
 }
 
 static const struct roamrec_vm *
@@ -1175,9 +1187,37 @@ fvm_answer_waiters(struct fvm *v, const char *error)
     v->n_waiters = 0;
 }
 
+/* The reply to "roam/gate-show --json" for the departure gate that a
+ * pause notice opened: when it opened in the datapath. */
+static void
+divert_opened_reply(void *f_, uint64_t dp_id, int error, const char *reply)
+{
+    struct follow *f = f_;
+    struct dpgate_stats st;
+    struct fvm *v;
+
+    HMAP_FOR_EACH (v, node, &f->vms) {
+        if (v->pause_dp_id != dp_id || v->redirect_dp_us != -1) {
+            continue;
+        }
+        if (!error) {
+            error = dpgate_parse(reply, dp_id, &st);
+        }
+        if (!error && st.opened_us) {
+            v->redirect_dp_us = MAX(st.opened_us - v->pause_notice_us, 0);
+            VLOG_INFO("VM %s: the redirect took effect in the datapath %lld "
+                      "us after the pause notice", v->iface_id,
+                      v->redirect_dp_us);
+        } else {
+            v->redirect_dp_us = -2;
+        }
+    }
+}
+
 /* Notes when 'v''s redirect came into force, and tells its callers. */
 static void
-fvm_check_redirect(struct fvm *v, const struct flowctl *fc)
+fvm_check_redirect(struct follow *f, struct fvm *v,
+                   const struct flowctl *fc)
 {
     if (v->paused && v->redirect_us < 0 && fvm_redirect_in_force(v, fc)) {
         v->redirect_us = time_usec() - v->pause_notice_us;
@@ -1185,6 +1225,17 @@ fvm_check_redirect(struct fvm *v, const struct flowctl *fc)
                   "after the pause notice (%s)", v->iface_id,
                   v->redirect_us, v->pause_barrier ? "in the datapath"
                   : "by flow");
+        if (v->pause_barrier && f->appctl) {
+            /* When exactly did it take effect?  ovs-vswitchd knows. */
+            char id[32];
+
+            snprintf(id, sizeof id, "%#"PRIx64, v->pause_dp_id);
+            const char *args[] = { "--json", id };
+            appctl_request(f->appctl, "roam/gate-show", args, 2,
+                           divert_opened_reply, f, v->pause_dp_id);
+        } else {
+            v->redirect_dp_us = -2;
+        }
     }
     if (v->redirect_us >= 0 && v->n_waiters) {
         fvm_answer_waiters(v, NULL);
@@ -1204,6 +1255,8 @@ fvm_pause(struct follow *f, struct fvm *v, struct flowctl *fc,
     v->pause_notice_us = notice_us;
     v->pause_deadline = time_msec() + f->activate_ms;
     v->redirect_us = -1;
+    v->redirect_dp_us = -1;
+    v->pause_dp_id = 0;
     v->pause_barrier = 0;
     if (v->dp_divert_id && flowctl_is_connected(fc)
         && flowctl_applied_gen(fc) >= v->armed_gen) {
@@ -1211,6 +1264,7 @@ fvm_pause(struct follow *f, struct fvm *v, struct flowctl *fc,
          * and the very next frame for the VM goes to the uplink. */
         flowctl_send(fc, gate_open_packet_out(v->dp_divert_id));
         v->pause_barrier = flowctl_barrier(fc);
+        v->pause_dp_id = v->dp_divert_id;
         v->pause_conn_seqno = flowctl_connection_seqno(fc);
         COVERAGE_INC(follow_pause_in_datapath);
     }
@@ -1223,7 +1277,7 @@ fvm_pause(struct follow *f, struct fvm *v, struct flowctl *fc,
     VLOG_INFO("VM %s: paused; redirecting its traffic to the uplink%s",
               v->iface_id, v->pause_barrier ? " (armed: in the datapath)"
               : "");
-    fvm_check_redirect(v, fc);
+    fvm_check_redirect(f, v, fc);
 }
 
 /* Departure of held VM 'v' ('vm'): arms the departure flow while a
@@ -1253,7 +1307,7 @@ run_departure(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
         return;
     }
 
-    fvm_check_redirect(v, fc);
+    fvm_check_redirect(f, v, fc);
     if (!txn) {
         return;
     }
@@ -1261,8 +1315,13 @@ run_departure(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     if (m && migration_row_time(m, "pause") < 0) {
         migration_advance(roam_idl, txn, vm, vm->seq + 1, "pause", -1);
     }
-    if (m && v->redirect_us >= 0 && !m->n_redirect_us) {
-        migration_set_redirect_us(m, v->redirect_us);
+    /* The datapath's own time, where there is one; the barrier's
+     * otherwise. */
+    if (m && v->redirect_us >= 0 && v->redirect_dp_us != -1
+        && !m->n_redirect_us) {
+        migration_set_redirect_us(m, (v->redirect_dp_us >= 0
+                                      ? v->redirect_dp_us
+                                      : v->redirect_us));
     }
     if (time_msec() >= v->pause_deadline) {
         VLOG_WARN("VM %s: paused, but not resumed elsewhere in time; "
@@ -1487,6 +1546,18 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
              * whatever its late frames teach the bridge. */
             fvm_pin(f, v, shash_find_data(&f->uplink_names, v->bridge));
             fvm_record_leaving(v, vm, roam_idl, roam_txn);
+        } else if (v && v->state == FVM_LEAVING && lv && !lv->held
+                   && vm->host != chassis && migration_is_live(vm)) {
+            /* Coming back before its stragglers are over: a fresh port
+             * for it here.  Its redirects give way to the arrival. */
+            VLOG_INFO("VM %s: coming back on port %s while it still "
+                      "leaves; its redirects go", vm->name,
+                      lv->iface->name);
+            fvm_record_complete(v, roam_idl, roam_txn);
+            fvm_clear(v, flowctls);
+            fvm_destroy(f, v);
+            run_arrival(f, NULL, lv, vm, roam_idl, roam_txn, chassis,
+                        flowctls);
         } else if (v && v->state == FVM_LEAVING) {
             fvm_record_leaving(v, vm, roam_idl, roam_txn);
         } else if (vm->host != chassis && lv && !lv->held
@@ -1631,7 +1702,7 @@ follow_pause(struct follow *f, const struct shash *flowctls,
                                     sizeof *v->waiters);
         }
         v->waiters[v->n_waiters++] = conn;
-        fvm_check_redirect(v, fc);
+        fvm_check_redirect(f, v, fc);
     }
     return 0;
 }
@@ -1689,7 +1760,7 @@ follow_run_pauses(struct follow *f, const struct shash *flowctls)
 
     HMAP_FOR_EACH (v, node, &f->vms) {
         if (v->paused && (v->n_waiters || v->redirect_us < 0)) {
-            fvm_check_redirect(v, shash_find_data(flowctls, v->bridge));
+            fvm_check_redirect(f, v, shash_find_data(flowctls, v->bridge));
         }
     }
 }

@@ -197,16 +197,11 @@ from_poll_events(short int revents)
             | (revents & POLLHUP ? VIR_EVENT_HANDLE_HANGUP : 0));
 }
 
-/* Runs what is ready: handles whose descriptors are, timers that are due.
- * Callbacks may add and remove handles and timers, so each is looked up by
- * its id again before it runs. */
 static void
-event_loop_run(void)
+run_timers(long long int now)
 {
-    long long int now = time_msec();
-    size_t n;
+    size_t n = n_timeouts;
 
-    n = n_timeouts;
     for (size_t i = 0; i < n && i < n_timeouts; i++) {
         struct timeout *t = &timeouts[i];
 
@@ -217,8 +212,19 @@ event_loop_run(void)
             t->cb(timer, t->opaque);
         }
     }
+}
 
-    n = n_handles;
+/* Runs what is ready: handles whose descriptors are, then timers that are
+ * due.  libvirt reads an event in a handle's callback and dispatches it
+ * from a timer it sets to fire at once, so running the timers after the
+ * handles delivers an event in the same call that read it.  Callbacks may
+ * add and remove handles and timers, so each is looked up by its id again
+ * before it runs. */
+static void
+event_loop_run(void)
+{
+    size_t n = n_handles;
+
     for (size_t i = 0; i < n && i < n_handles; i++) {
         struct handle *h = &handles[i];
         struct pollfd pfd;
@@ -238,6 +244,7 @@ event_loop_run(void)
             }
         }
     }
+    run_timers(time_msec());
 
     /* Free what was removed, now that libvirt holds no locks. */
     while (any_removed) {

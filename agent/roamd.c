@@ -333,7 +333,8 @@ main(int argc, char *argv[])
         if (roam_txn && time_msec() >= roamd.next_expiry) {
             migration_expire(roam_idl, roam_txn, roamd.chassis,
                              roamd.retention_ms);
-            roamd.next_expiry = time_msec() + 10 * 1000;
+            roamd.next_expiry = time_msec() + MIN(10 * 1000,
+                                                  roamd.retention_ms / 2 + 100);
         }
         unixctl_server_run(unixctl);
 

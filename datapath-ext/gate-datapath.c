@@ -114,6 +114,7 @@ struct gate {
     uint64_t n_dropped_expired; /* Still queued when the gate expired. */
     long long int created;
     long long int opened;       /* 0 while closed. */
+    long long int opened_us;    /* time_usec() it opened, 0 while closed. */
     long long int used;
 };
 
@@ -529,6 +530,7 @@ execute_open(uint64_t id, roam_gate_run_cb *run, void *aux)
     if (g && g->state == GATE_CLOSED) {
         g->state = GATE_RELEASING;
         g->opened = now;
+        g->opened_us = time_usec();
         release = true;
     }
     ovs_mutex_unlock(&mutex);
@@ -784,6 +786,9 @@ put_gate_json(struct json *array, const struct gate *g, long long int now)
     if (g->opened) {
         json_object_put(o, "opened_after_ms",
                         json_integer_create(g->opened - g->created));
+        /* On the system's monotonic clock, which other processes read
+         * too: when the gate took effect in the datapath. */
+        json_object_put(o, "opened_us", json_integer_create(g->opened_us));
     }
     json_array_add(array, o);
 }

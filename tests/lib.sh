@@ -103,7 +103,10 @@ sim_add() {
         --enable-dummy --disable-system --disable-system-route --detach \
         --no-chdir --pidfile --log-file \
         ${SIM_VLOG:--vvconn -vofproto_dpif -vunixctl} ${SIM_VSWITCHD_ARGS:-}
-    as "$name" wait_until ovs-appctl version
+    # (SIM_VSWITCHD_CTL: the control socket, for an ovs-vswitchd started
+    # with --unixctl=PATH in SIM_VSWITCHD_ARGS.)
+    as "$name" wait_until ovs-appctl -t "${SIM_VSWITCHD_CTL:-ovs-vswitchd}" \
+        version
 }
 
 # as NAME CMD...: runs CMD with NAME's rundir.
@@ -243,6 +246,10 @@ roamd_start() {
     local exec=()
     [ -z "${SIM_NETNS:-}" ] || exec=(ip netns exec "$SIM_NETNS")
     [ -z "${SIM_CPU:-}" ] || exec+=(taskset -c "$SIM_CPU")
+    # roamd is on the path of the pause notice, as ovs-vswitchd is on the
+    # path of every frame: it runs at the priority ovs-ctl gives
+    # ovs-vswitchd (roamd.service does the same).
+    exec+=(nice -n -10)
     as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
