@@ -255,7 +255,8 @@ roam_announce_classify_flow(const struct flow *flow,
         wc->masks.nw_src = OVS_BE32_MAX;
         wc->masks.nw_dst = OVS_BE32_MAX;
         if ((flow->nw_proto == ARP_OP_REQUEST || flow->nw_proto == ARP_OP_REPLY)
-            && flow->nw_src && flow->nw_src == flow->nw_dst) {
+            && announce_ip_is_host((OVS_FORCE uint32_t) flow->nw_src)
+            && flow->nw_src == flow->nw_dst) {
             kind = (flow->nw_proto == ARP_OP_REQUEST
                     ? ANNOUNCE_GARP_REQUEST : ANNOUNCE_GARP_REPLY);
             info->ip = flow->nw_src;

@@ -16,6 +16,7 @@
 
 #include "announce.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -62,6 +63,15 @@ mac_is_zero(const uint8_t *mac)
  * ANNOUNCE_NONE and leaves '*info' unspecified.  If 'reject' is nonnull,
  * stores there why the frame was turned down (ANNOUNCE_OK if it was not).
  * Reads no byte past 'len'. */
+static uint32_t
+get_u32_unaligned(const uint8_t *p)
+{
+    uint32_t x;
+
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
 enum announce_kind
 announce_classify(const void *frame_, size_t len, struct announce_info *info,
                   enum announce_reject *reject)
@@ -92,6 +102,9 @@ announce_classify(const void *frame_, size_t len, struct announce_info *info,
         }
         memcpy(&info->vlan_tpid[info->n_vlans], frame + ofs, 2);
         memcpy(&info->vlan_tci[info->n_vlans], frame + ofs + 2, 2);
+        /* The DEI bit is not kept: Open vSwitch's flow cannot hold it, so
+         * the slow path could not keep it either (lib/announce.h). */
+        info->vlan_tci[info->n_vlans] &= ~htons(ANNOUNCE_VLAN_DEI);
         info->n_vlans++;
         ofs += VLAN_HDR_LEN;
         ethertype = get_be16(frame + ofs);
@@ -132,6 +145,8 @@ announce_classify(const void *frame_, size_t len, struct announce_info *info,
         why = ANNOUNCE_REJECT_PROBE;
     } else if (memcmp(arp + 14, arp + 24, 4)) {
         why = ANNOUNCE_REJECT_NOT_GRATUITOUS;
+    } else if (!announce_ip_is_host(get_u32_unaligned(arp + 14))) {
+        why = ANNOUNCE_REJECT_BAD_SPA;
     } else {
         kind = (op == ARP_OP_REQUEST
                 ? ANNOUNCE_GARP_REQUEST : ANNOUNCE_GARP_REPLY);
@@ -202,10 +217,24 @@ announce_reject_to_string(enum announce_reject why)
         return "sender MAC is zero or multicast";
     case ANNOUNCE_REJECT_SHA_MISMATCH:
         return "sender MAC does not match Ethernet source";
+    case ANNOUNCE_REJECT_BAD_SPA:
+        return "sender IP is not a unicast host address";
     case ANNOUNCE_N_REJECTS:
         break;
     }
     return "<invalid>";
+}
+
+/* Returns nonzero if 'ip' (network byte order) can be a host's unicast
+ * address: not in 0.0.0.0/8 ("this network"), 127.0.0.0/8 (loopback),
+ * 224.0.0.0/4 (multicast) or 240.0.0.0/4 (reserved, with the limited
+ * broadcast 255.255.255.255). */
+int
+announce_ip_is_host(uint32_t ip)
+{
+    const uint8_t *b = (const uint8_t *) &ip;
+
+    return b[0] != 0 && b[0] != 127 && b[0] < 224;
 }
 
 /* Returns nonzero if 'ip' (network byte order) is in 224.0.0.0/4. */

@@ -37,6 +37,7 @@
 
 #define ANNOUNCE_ETH_ADDR_LEN 6
 #define ANNOUNCE_MAX_VLANS 2          /* 802.1ad outer + 802.1Q inner. */
+#define ANNOUNCE_VLAN_DEI 0x1000      /* A TCI's DEI bit, never kept. */
 #define ANNOUNCE_DEFAULT_PORT 7788    /* UDP port of dummy packets. */
 
 /* Marker at the start of every dummy packet's UDP payload. */
@@ -71,6 +72,8 @@ enum announce_reject {
     ANNOUNCE_REJECT_BAD_SHA,       /* Sender MAC multicast or zero. */
     ANNOUNCE_REJECT_SHA_MISMATCH,  /* Sender MAC is not the Ethernet source,
                                     * or RARP target MAC is not the sender. */
+    ANNOUNCE_REJECT_BAD_SPA,       /* Sender IP not a unicast host
+                                    * address (announce_ip_is_host()). */
     ANNOUNCE_N_REJECTS
 };
 
@@ -81,7 +84,8 @@ struct announce_info {
     uint32_t ip;                    /* Sender IP; 0 for a RARP request. */
     unsigned int n_vlans;           /* Tags in front of the ARP ethertype. */
     uint16_t vlan_tpid[ANNOUNCE_MAX_VLANS];  /* Network byte order. */
-    uint16_t vlan_tci[ANNOUNCE_MAX_VLANS];   /* Network byte order. */
+    uint16_t vlan_tci[ANNOUNCE_MAX_VLANS];   /* Network byte order, the
+                                              * DEI bit cleared. */
 };
 
 /* Where a dummy packet goes.  Build it with announce_dst_init(). */
@@ -110,6 +114,7 @@ int announce_dst_init(struct announce_dst *, uint32_t ip,
                       const uint8_t *mac, uint16_t port);
 void announce_multicast_mac(uint32_t ip, uint8_t mac[ANNOUNCE_ETH_ADDR_LEN]);
 int announce_ip_is_multicast(uint32_t ip);
+int announce_ip_is_host(uint32_t ip);
 
 size_t announce_compose(const struct announce_info *, uint32_t vm_ip,
                         const struct announce_dst *,

@@ -16,9 +16,12 @@ BCAST = "ff:ff:ff:ff:ff:ff"
 KINDS = {"garp-request": 1, "garp-reply": 2, "rarp": 3}
 
 
+DEI = False
+
+
 def tagged(pkt_l2, vlan, rest):
     if vlan is not None:
-        return pkt_l2 / Dot1Q(vlan=vlan) / rest
+        return pkt_l2 / Dot1Q(vlan=vlan, id=1 if DEI else 0) / rest
     return pkt_l2 / rest
 
 
@@ -85,10 +88,14 @@ def main():
     p.add_argument("--dst-mac", default="aa:bb:cc:dd:ee:01")
     p.add_argument("--port", type=int, default=7788)
     p.add_argument("--vlan", type=int)
+    p.add_argument("--dei", action="store_true",
+                   help="set the VLAN tag's DEI bit")
     p.add_argument("--announce", default="garp-request")
     p.add_argument("--payload-mac", help="VM MAC in a dummy's payload "
                    "(default: --mac)")
     a = p.parse_args()
+    global DEI
+    DEI = a.dei
     print(bytes(build(a)).hex())
 
 

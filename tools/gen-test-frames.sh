@@ -216,6 +216,10 @@ write("garp-request-8021q.pcap",
 write("garp-request-qinq.pcap",
       Ether(dst=BCAST, src=vm_mac, type=0x88a8)
       / Dot1Q(vlan=10, type=0x8100) / Dot1Q(vlan=20) / garp())
+# The DEI bit is set: the classifier clears it, as Open vSwitch's flow
+# (and so the slow path) cannot keep it.
+write("garp-request-dei.pcap",
+      eth / Dot1Q(prio=3, id=1, vlan=100) / garp())
 write("garp-request-3tags.pcap",
       Ether(dst=BCAST, src=vm_mac, type=0x88a8)
       / Dot1Q(vlan=10, type=0x8100) / Dot1Q(vlan=20, type=0x8100)
@@ -239,6 +243,13 @@ write("garp-multicast-sha.pcap",
 write("garp-zero-sha.pcap",
       Ether(dst=BCAST, src="00:00:00:00:00:00")
       / garp(sha="00:00:00:00:00:00"))
+
+# Gratuitous ARPs whose sender IP is no host's: limited broadcast,
+# multicast, loopback, reserved.
+write("garp-spa-broadcast.pcap", eth / garp(ip="255.255.255.255"))
+write("garp-spa-multicast.pcap", eth / garp(ip="224.0.0.1"))
+write("garp-spa-loopback.pcap", eth / garp(ip="127.0.0.1"))
+write("garp-spa-reserved.pcap", eth / garp(ip="240.0.0.1"))
 
 # Not ARP at all.
 write("ipv4-udp.pcap",

@@ -198,6 +198,12 @@ rejects_non_announcements() {
     for kind in probe arp-request bad-hlen bad-plen truncated udp; do
         inject "$(frame $kind)" 1
     done
+    # A "GARP" whose sender IP is no host's: limited broadcast, multicast,
+    # loopback, reserved.
+    local ip
+    for ip in 255.255.255.255 224.0.0.1 127.0.0.1 240.0.0.1; do
+        inject "$(frame garp-request --ip $ip)" 1
+    done
     # Then one real GARP, so we know everything before it was processed.
     inject "$(frame garp-request)" 1
     expect_tx 1 "$(frame dummy --dst "$CLIENT_IP" --dst-mac "$GW_MAC")"
@@ -227,6 +233,27 @@ test_announce_vlan_and_multicast() {
     as hv1 check ovs-ofctl add-flow br0 "in_port=1,actions=clone(roam_announce(dst=239.1.2.3),output:2)"
     inject "$(frame garp-request --vlan 5)" 1
     expect_tx 1 "$(frame dummy --vlan 5 --dst 239.1.2.3 --dst-mac 01:00:5e:01:02:03)"
+}
+
+# A tag's DEI bit: Open vSwitch's flow cannot hold it, so the slow path
+# cannot keep it; the fast path does not keep it either.  Both paths make
+# the same dummy packet.
+announce_dei() {
+    setup_bridge
+    if [ "${1:-}" = slow ]; then
+        as hv1 check ovs-appctl dpif/set-dp-features br0 roam_announce false
+    fi
+    as hv1 check ovs-ofctl add-flow br0 "in_port=1,actions=clone(roam_announce(dst=239.1.2.3),output:2)"
+    inject "$(frame garp-request --vlan 5 --dei)" 1
+    expect_tx 1 "$(frame dummy --vlan 5 --dst 239.1.2.3 --dst-mac 01:00:5e:01:02:03)"
+}
+
+test_announce_dei_fast_path() {
+    announce_dei
+}
+
+test_announce_dei_slow_path() {
+    announce_dei slow
 }
 
 # Actions after roam_announce see the dummy packet's headers: a rewrite of
