@@ -42,6 +42,41 @@ sides_to_string(uint8_t sides)
             : "dst");
 }
 
+/* Returns NULL if 'rw''s addresses make a usable rewrite, else a static
+ * explanation.  The text parser and the wire decoder both apply it, so a
+ * flow either is refused both ways or is accepted both ways: a flow that
+ * the switch took but ovs-ofctl could not add again would be lost when
+ * roamd moves it to another host. */
+static const char *
+check_identities(const struct ofpact_roam_rewrite *rw, const char **which)
+{
+    static const char *names[] = { "from_mac", "to_mac", "from_ip",
+                                   "to_ip" };
+    const struct eth_addr *macs[] = { &rw->from_mac, &rw->to_mac };
+    const ovs_be32 ips[] = { rw->from_ip, rw->to_ip };
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (eth_addr_is_multicast(*macs[i]) || eth_addr_is_zero(*macs[i])) {
+            *which = names[i];
+            return "is not a unicast MAC address";
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        if (!ips[i] || ip_is_multicast(ips[i])
+            || ips[i] == htonl(INADDR_BROADCAST)) {
+            *which = names[2 + i];
+            return "is not a unicast IPv4 address";
+        }
+    }
+    *which = NULL;
+    if (eth_addr_equals(rw->from_mac, rw->to_mac)
+        && rw->from_ip == rw->to_ip) {
+        return "from and to identities are the same";
+    }
+    return NULL;
+}
+
 /* Decodes wire action 'rar', whose length Open vSwitch has already checked,
  * into a new OFPACT_ROAM_REWRITE appended to 'ofpacts'.  Returns 0 or an
  * OpenFlow error code; on error appends nothing. */
@@ -58,6 +93,18 @@ roam_rewrite_decode(const struct roam_action_rewrite *rar,
     }
     if (rar->pad) {
         VLOG_WARN_RL(&rl, "roam_rewrite: reserved byte is nonzero");
+        return OFPERR_OFPBAC_BAD_ARGUMENT;
+    }
+
+    struct ofpact_roam_rewrite tmp = {
+        .sides = rar->sides,
+        .from_mac = rar->from_mac, .to_mac = rar->to_mac,
+        .from_ip = rar->from_ip, .to_ip = rar->to_ip,
+    };
+    const char *which, *problem = check_identities(&tmp, &which);
+    if (problem) {
+        VLOG_WARN_RL(&rl, "roam_rewrite: %s%s%s", which ? which : "",
+                     which ? " " : "", problem);
         return OFPERR_OFPBAC_BAD_ARGUMENT;
     }
 
@@ -158,8 +205,11 @@ roam_rewrite_parse(char *arg, const struct ofpact_parse_params *pp)
             }
         }
     }
-    if (eth_addr_equals(rw.from_mac, rw.to_mac) && rw.from_ip == rw.to_ip) {
-        return xstrdup("roam_rewrite: from and to identities are the same");
+    const char *which, *problem = check_identities(&rw, &which);
+    if (problem) {
+        /* (Each address was checked as it was parsed, with its text.) */
+        return xasprintf("roam_rewrite: %s%s%s", which ? which : "",
+                         which ? " " : "", problem);
     }
 
     struct ofpact_roam_rewrite *out = ofpact_put_ROAM_REWRITE(pp->ofpacts);
