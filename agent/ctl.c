@@ -1079,11 +1079,48 @@ ctl_execute(struct ctl_context *ctx, int argc, char *argv[])
             }
         }
     }
-    if (argc < 2) {
-        return fail(ctx, CTL_USAGE, "missing command (try --help)");
+    const char *problem = ctl_check_command(argc, argv);
+    return fail(ctx, CTL_USAGE, "%s", problem ? problem : "no such command");
+}
+
+/* Returns NULL if 'argv' (noun, verb, arguments) names one of roamctl's
+ * commands, else a static explanation that names what is wrong.  Called
+ * before roamctl connects to anything, so that a typo fails at once. */
+const char *
+ctl_check_command(int argc, char *argv[])
+{
+    static char msg[128];
+    bool noun = false;
+    size_t i;
+
+    if (argc < 1) {
+        return "missing command (try --help)";
     }
-    return fail(ctx, CTL_USAGE, "unknown command \"%s %s\" (try --help)",
-                argv[0], argv[1]);
+    for (i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct ctl_command *c = &commands[i];
+
+        if (!strcmp(argv[0], c->noun)) {
+            noun = true;
+            if (!c->verb || (argc >= 2 && !strcmp(argv[1], c->verb))) {
+                return NULL;
+            }
+        }
+    }
+    if (!strcmp(argv[0], "vm") && argc >= 2
+        && (!strcmp(argv[1], "paused") || !strcmp(argv[1], "resumed"))) {
+        return NULL;
+    }
+    if (!noun) {
+        snprintf(msg, sizeof msg, "unknown command \"%.80s\" (try --help)",
+                 argv[0]);
+    } else if (argc < 2) {
+        snprintf(msg, sizeof msg, "\"%.80s\" needs a subcommand (try "
+                 "--help)", argv[0]);
+    } else {
+        snprintf(msg, sizeof msg, "unknown command \"%.40s %.40s\" (try "
+                 "--help)", argv[0], argv[1]);
+    }
+    return msg;
 }
 
 /* Connects to roamd's control socket 'target': a socket path, or a program

@@ -57,6 +57,7 @@ void ctl_context_init(struct ctl_context *, struct roamdb *,
 void ctl_context_destroy(struct ctl_context *);
 
 enum ctl_status ctl_execute(struct ctl_context *, int argc, char *argv[]);
+const char *ctl_check_command(int argc, char *argv[]);
 enum ctl_status ctl_vm_paused(struct ctl_context *, const char *target,
                               int argc, char *argv[]);
 enum ctl_status ctl_vm_resumed(struct ctl_context *, const char *target,

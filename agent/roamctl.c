@@ -125,6 +125,11 @@ main(int argc, char *argv[])
     if (!remote) {
         remote = ROAMDB_DEFAULT_REMOTE;
     }
+    const char *problem = ctl_check_command(argc - optind, argv + optind);
+    if (problem) {
+        fprintf(stderr, "%s: %s\n", program_name, problem);
+        return CTL_USAGE;
+    }
 
     long long int deadline = time_msec() + timeout * 1000;
     if (argc - optind >= 2 && !strcmp(argv[optind], "vm")

@@ -62,7 +62,9 @@ host add hv9 dc1 0 2 --role=router|2|role must be hypervisor, gateway or client-
 host add hv9 dc1 zero 2|2|POD and INDEX must be nonnegative integers
 vm show no-such-vm|3|no VM no-such-vm
 vm frobnicate|2|unknown command "vm frobnicate"
-host|2|missing command
+host|2|"host" needs a subcommand
+nosuch|2|unknown command "nosuch"
+nosuch list|2|unknown command "nosuch"
 EOF2
     check_eq "hv1" "$(roamctl --format=json host list | "$SYS_PYTHON" -c '
 import json, sys
@@ -77,6 +79,10 @@ print(" ".join(r[0] for r in json.load(sys.stdin)["data"]))')" "hosts after erro
     check_eq 2 "$rc" "bad --format"
     rc=0; roamctl 2>/dev/null || rc=$?
     check_eq 2 "$rc" "no command"
+    # An unknown command is named at once, without a database to ask.
+    rc=0; roamctl --db=unix:$T/nowhere.sock --timeout=30 nosuch 2>"$T/err" || rc=$?
+    check_eq 2 "$rc" "unknown command, no database"
+    check_contains "$(cat "$T/err")" 'unknown command "nosuch"'
 }
 
 # VMs as roamd will write them, including rows a person wrote by hand that
