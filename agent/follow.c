@@ -1336,6 +1336,25 @@ run_departure(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     }
 }
 
+/* Of two interfaces here with the same iface-id 'id', whether 'new' rather
+ * than 'old' is the VM's port: the one its VM row names, else the one whose
+ * name sorts first (the rule of vif_is_vms_port()). */
+static bool
+prefer_port(struct ovsdb_idl *roam_idl, const char *id,
+            const struct local_vif *new, const struct local_vif *old)
+{
+    const struct roamrec_vm *vm = vm_by_iface_id(roam_idl, id);
+
+    if (vm && vm->port) {
+        if (!strcmp(vm->port, new->iface->name)) {
+            return true;
+        } else if (!strcmp(vm->port, old->iface->name)) {
+            return false;
+        }
+    }
+    return strcmp(new->iface->name, old->iface->name) < 0;
+}
+
 void
 follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
            struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
@@ -1395,7 +1414,15 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                                 ? *p->tag : 0);
                     lv->held = smap_get(&iface->external_ids,
                                         ROAM_KEY_SEQ) != NULL;
-                    if (!shash_add_once(&vifs, id, lv)) {
+                    struct local_vif *old = shash_find_data(&vifs, id);
+                    if (!old) {
+                        shash_add(&vifs, id, lv);
+                    } else if (prefer_port(roam_idl, id, lv, old)) {
+                        /* One port per VM here, as vif_is_vms_port()
+                         * decides. */
+                        shash_replace(&vifs, id, lv);
+                        free(old);
+                    } else {
                         free(lv);
                     }
                 }

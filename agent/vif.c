@@ -166,15 +166,41 @@ assign_pseudo_id(struct ovsdb_idl *roam_idl,
                      "no pseudo identity", chassis->name, vm->name);
         return;
     }
+    /* The schema bounds them; a row from an older schema might not be. */
+    if (chassis->pod < 0 || chassis->pod > UINT16_MAX
+        || chassis->index < 0 || chassis->index > UINT16_MAX) {
+        VLOG_WARN_RL(&rl, "host %s: position pod %"PRId64" index %"PRId64
+                     " is out of range; VM %s gets no pseudo identity",
+                     chassis->name, chassis->pod, chassis->index, vm->name);
+        return;
+    }
+    /* Two hosts at one position would hand out the same identities. */
+    const struct roamrec_host *h;
+    ROAMREC_HOST_FOR_EACH (h, roam_idl) {
+        if (h != chassis && h->datacenter == dc && h->pod == chassis->pod
+            && h->index == chassis->index) {
+            VLOG_WARN_RL(&rl, "hosts %s and %s share pod %"PRId64" index "
+                         "%"PRId64" in datacenter %s; VM %s gets no pseudo "
+                         "identity", chassis->name, h->name, chassis->pod,
+                         chassis->index, dc->name, vm->name);
+            roamrec_vm_set_pseudo_mac(vm, NULL);
+            roamrec_vm_set_pseudo_ip(vm, NULL);
+            return;
+        }
+    }
     n = 1u << layout.vm_bits;
     used = bitmap_allocate(n);
     ROAMREC_VM_FOR_EACH (other, roam_idl) {
         struct pseudo_id oid;
         ovs_be32 oip;
 
-        if (other != vm && other->host == chassis && other->pseudo_ip
+        /* Any VM with a pseudo identity of this host's position, wherever
+         * the database places it now. */
+        if (other != vm && other->pseudo_ip
             && ip_parse(other->pseudo_ip, &oip)
-            && !pseudo_id_decode_ip(&layout, oip, &oid)) {
+            && !pseudo_id_decode_ip(&layout, oip, &oid)
+            && oid.dc == dc->number && oid.pod == chassis->pod
+            && oid.host == chassis->index) {
             bitmap_set1(used, oid.vm);
         }
     }
@@ -321,6 +347,40 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     }
 }
 
+/* Whether 'iface', which carries 'iface_id', is that VM's port here.  One
+ * VM has one port per host: if another interface here carries the same
+ * iface-id too, the one the VM row names keeps it (the port the VM runs
+ * on), or, for a VM new here, the one whose name sorts first; the other is
+ * ignored, and logged.  vif and follow both ask this, so they agree. */
+bool
+vif_is_vms_port(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
+                const struct link_monitor *lm,
+                const struct ovsrec_interface *iface, const char *iface_id)
+{
+    static struct vlog_rate_limit dup_rl = VLOG_RATE_LIMIT_INIT(1, 10);
+    const struct roamrec_vm *vm = find_vm(roam_idl, iface_id);
+    const struct ovsrec_interface *other;
+
+    OVSREC_INTERFACE_FOR_EACH (other, ovs_idl) {
+        struct local_port lp;
+
+        if (other == iface
+            || !local_port_from_iface(other, lm, roam_idl, &lp)
+            || strcmp(lp.iface_id, iface_id)) {
+            continue;
+        }
+        bool mine = vm && vm->port && !strcmp(vm->port, iface->name);
+        bool theirs = vm && vm->port && !strcmp(vm->port, other->name);
+        if (theirs || (!mine && strcmp(other->name, iface->name) < 0)) {
+            VLOG_WARN_RL(&dup_rl, "interface %s: iface-id %s is already the "
+                         "port of interface %s here; ignored", iface->name,
+                         iface_id, other->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* "roamctl migrate VM --to HOST --port PORT" names the destination port of
  * a VM that a hypervisor without libvirt's keys plugged
  * (Migration.dst_port): this marks that interface, on this host, with
@@ -380,6 +440,7 @@ vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
         struct local_port lp;
 
         if (local_port_from_iface(iface, lm, roam_idl, &lp)
+            && vif_is_vms_port(ovs_idl, roam_idl, lm, iface, lp.iface_id)
             && sset_add(&here, lp.iface_id)) {
             sync_vm(roam_idl, roam_txn, ovs_txn, chassis, &lp, activated);
         }

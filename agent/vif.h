@@ -34,6 +34,9 @@
  * in EVPN, and that survives roamd restarts.  The VM's real IPv4 address
  * comes from external_ids:roam-ip, which the orchestrator writes.
  *
+ * One VM has one port per host: a second interface with the same iface-id
+ * is ignored and logged (vif_is_vms_port()).
+ *
  * A port that is a kernel device (tap, veth) counts only while the device
  * exists and has carrier (link_monitor), so setups without libvirt work from
  * link events: the VM's device going away or losing carrier at one host and
@@ -43,6 +46,7 @@
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
+struct ovsrec_interface;
 struct link_monitor;
 struct roamrec_host;
 struct sset;
@@ -52,6 +56,9 @@ void vif_run(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
              struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *roam_txn,
              const struct roamrec_host *chassis,
              const struct link_monitor *, const struct sset *activated);
+bool vif_is_vms_port(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
+                     const struct link_monitor *,
+                     const struct ovsrec_interface *, const char *iface_id);
 void vif_list(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
               const struct roamrec_host *chassis,
               const struct link_monitor *, struct ds *);

@@ -60,6 +60,45 @@ test_vm_ports_from_libvirt_external_ids() {
         "VM 2 plugged again"
 }
 
+# A second interface with a VM's iface-id does not take the VM over; two
+# hosts registered at one position hand out no pseudo identities.
+test_duplicate_ports_and_positions() {
+    setup_dc
+    sim_add hv1
+    as hv1 check ovs-vsctl add-br br-int -- set bridge br-int datapath-type=dummy
+    roamd_start hv1 "$T/db/db.sock"
+    libvirt_plug hv1 br-int vnet0 if-vm1 52:54:00:00:00:01 10.0.0.1
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 state running
+    libvirt_plug hv1 br-int avnet9 if-vm1 52:54:00:00:00:01 10.0.0.1
+    WAIT_TIMEOUT=10 wait_until grep -q "interface avnet9: iface-id if-vm1 is already the port of interface vnet0" \
+        "$T/hv1/roamd.log"
+    check_eq "vnet0 0" "$(vm_field if-vm1 port) $(vm_field if-vm1 seq)" \
+        "the VM stays on its port"
+
+    # The schema refuses a position that does not fit; a second host at
+    # hv1's position (written by hand: roamctl refuses it) makes hv1 stop
+    # handing out pseudo identities.
+    local out
+    out=$(ovsdb-client transact unix:$T/db/db.sock '["roam",
+        {"op":"insert","table":"Host","row":{"name":"huge","pod":4294967296,
+         "index":0,"role":"hypervisor"}}]')
+    check_contains "$out" "constraint violation"
+    local dc
+    dc=$(ovsdb-client --format=csv --no-headings dump unix:$T/db/db.sock \
+         roam Datacenter _uuid | grep -m1 -E "^[0-9a-f]{8}-")
+    out=$(ovsdb-client transact unix:$T/db/db.sock "[\"roam\",
+        {\"op\":\"insert\",\"table\":\"Host\",\"row\":{\"name\":\"twin\",
+         \"datacenter\":[\"uuid\",\"$dc\"],\"pod\":0,\"index\":1,
+         \"role\":\"hypervisor\"}}]")
+    check_not_contains "$out" "error"
+    check_contains "$(roamctl host list)" "twin"
+    libvirt_plug hv1 br-int vnet2 if-vm2 52:54:00:00:00:02 10.0.0.2
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm2 state running
+    WAIT_TIMEOUT=10 wait_until grep -q "hosts hv1 and twin share pod 0 index 1" \
+        "$T/hv1/roamd.log"
+    check_eq "-" "$(vm_field if-vm2 pseudo_ip)" "pseudo identity at a shared position"
+}
+
 # The VM's port appears on another host, and the VM's first frame there:
 # that host claims the VM with the next sequence number and a pseudo
 # identity of its own, and the old host does not fight back.
