@@ -18,12 +18,19 @@
 
 #include "agent/chassis.h"
 
+#include <limits.h>
+
 #include "agent/roam-idl.h"
+#include "ovsdb-idl.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 
 VLOG_DEFINE_THIS_MODULE(chassis);
+
+/* time_msec() since which the roam database has been connected without a
+ * break, or LLONG_MAX while it is not. */
+static long long int connected_since = LLONG_MAX;
 
 /* Returns this host's row, named 'name', and pushes its alive_until forward
  * through 'txn' when due ('txn' may be null while a previous transaction is
@@ -37,6 +44,11 @@ chassis_run(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
     const struct roamrec_host *host;
     long long int now = time_wall_msec();
 
+    if (!ovsdb_idl_is_connected(roam_idl)) {
+        connected_since = LLONG_MAX;
+    } else if (connected_since == LLONG_MAX) {
+        connected_since = time_msec();
+    }
     ROAMREC_HOST_FOR_EACH (host, roam_idl) {
         if (!strcmp(host->name, name)) {
             break;
@@ -58,4 +70,13 @@ void
 chassis_wait(void)
 {
     poll_timer_wait(CHASSIS_REFRESH_MS);
+}
+
+/* Whether host 'h' is down (see chassis.h). */
+bool
+chassis_host_is_down(const struct roamrec_host *h)
+{
+    return (h->alive_until <= time_wall_msec()
+            && connected_since != LLONG_MAX
+            && time_msec() - connected_since >= CHASSIS_ALIVE_MS);
 }

@@ -22,7 +22,16 @@
  * An operator registers a host once (roamctl host add); roamd finds its row
  * by name and keeps its alive_until a few seconds in the future, so that
  * "host list" and other hosts see it up while roamd runs and down soon after
- * it stops. */
+ * it stops.
+ *
+ * chassis_host_is_down() is how roamd judges another host: down once its
+ * alive_until has passed, but only after this roamd has been connected to
+ * the database for CHASSIS_ALIVE_MS without a break.  After an outage of
+ * the database every host's alive_until has passed, and a live host needs
+ * that long to push its own forward again; judging earlier would take VMs
+ * back from hosts that run them. */
+
+#include <stdbool.h>
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
@@ -36,5 +45,6 @@ const struct roamrec_host *chassis_run(struct ovsdb_idl *roam_idl,
                                        struct ovsdb_idl_txn *,
                                        const char *name);
 void chassis_wait(void);
+bool chassis_host_is_down(const struct roamrec_host *);
 
 #endif /* chassis.h */

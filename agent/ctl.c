@@ -777,6 +777,10 @@ migrate_in(struct ctl_context *ctx, const char *vm_name,
         return fail(ctx, CTL_UNAVAILABLE, "VM %s's host %s is down",
                     vm->name, vm->host->name);
     }
+    if (!migration_seq_can_grow(vm)) {
+        return fail(ctx, CTL_CONFLICT, "VM %s's sequence number %"PRId64
+                    " has no successor", vm->name, vm->seq);
+    }
     m = pending_migration(idl, vm);
     if (m && m->dst == dst && !strcmp(m->phase, "prepare")
         && m->seq == vm->seq + 1 && !port) {
@@ -945,7 +949,8 @@ cmd_migrate_out(struct ctl_context *ctx, int argc, char *argv[])
         return fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
     }
     m = pending_migration(idl, vm);
-    if (!m || m->seq != vm->seq + 1 || strcmp(m->phase, "prepare")) {
+    if (!m || !migration_seq_can_grow(vm) || m->seq != vm->seq + 1
+        || strcmp(m->phase, "prepare")) {
         return fail(ctx, CTL_CONFLICT, "VM %s has no migration waiting to "
                     "leave its host (run migrate-in first)", vm->name);
     }

@@ -72,6 +72,10 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
  * first (see follow_activated()). */
 #define CLAIM_DEFER_MS 50
 
+/* How soon to try again work that is due but could not be done (no
+ * database transaction, no chassis). */
+#define RETRY_MS 200
+
 /* An arriving VM's gate waits for its MAC pin (fdbpin.h) at most this long
  * before it is installed anyway. */
 #define PIN_WAIT_MS 1000
@@ -958,6 +962,9 @@ run_arrival(struct follow *f, struct fvm *v, const struct local_vif *lv,
     if (!eth_addr_from_string(vm->real_mac, &(struct eth_addr) { 0 })) {
         return;
     }
+    if (!migration_seq_can_grow(vm)) {
+        return;                 /* vif says why. */
+    }
     v = fvm_create(f, vm->iface_id, lv->bridge);
     v->state = FVM_ARRIVING;
     v->port = port;
@@ -1545,9 +1552,12 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                 }
             }
         } else if (v && v->state == FVM_HELD && vm->host != chassis
-                   && vm->seq < v->seq) {
+                   && vm->seq <= v->seq) {
             /* Our claim is still on its way to the database (the replica
-             * shows the old row until the server confirms): wait. */
+             * shows the old row until the server confirms), or the row
+             * moved without a newer claim (edited by hand, or its host row
+             * deleted): only a higher sequence number takes a VM away.
+             * Keep everything; vif claims it back. */
         } else if (v && v->state == FVM_HELD && vm->host != chassis) {
             /* Left: send rules go (S1.2), receive rules point at the uplink
              * (S1.3), and so does all other traffic for the VM. */
@@ -1663,30 +1673,39 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
     shash_destroy_free_data(&vifs);
 }
 
+/* Wakes up at 'when', or, if that has passed already (follow_run() could
+ * not act on it: no database transaction, no chassis), RETRY_MS from now,
+ * never at once: a deadline that stays in the past must not spin. */
+static void
+wait_until_backoff(long long int when, long long int now)
+{
+    poll_timer_wait_until(when > now ? when : now + RETRY_MS);
+}
+
 void
 follow_wait(struct follow *f)
 {
     long long int now = time_msec();
     const struct fvm *v;
 
-    poll_timer_wait_until(f->next_scan);
+    wait_until_backoff(f->next_scan, now);
     HMAP_FOR_EACH (v, node, &f->vms) {
         if (v->state == FVM_LEAVING || v->state == FVM_ARRIVING) {
-            poll_timer_wait_until(v->deadline);
+            wait_until_backoff(v->deadline, now);
         }
         if (v->state == FVM_ARRIVING && v->activated
             && !fvm_claimable(v, now)) {
             /* The claim waits for held frames, but not past this. */
-            poll_timer_wait_until(v->activated_at + CLAIM_DEFER_MS);
+            wait_until_backoff(v->activated_at + CLAIM_DEFER_MS, now);
         }
         if (v->paused) {
-            poll_timer_wait_until(v->pause_deadline);
+            wait_until_backoff(v->pause_deadline, now);
         }
         if (v->pin_until) {
-            poll_timer_wait_until(v->pin_until);
+            wait_until_backoff(v->pin_until, now);
         }
         if (v->state == FVM_ARRIVING && !v->gated && v->pin_asked) {
-            poll_timer_wait_until(v->pin_deadline);
+            wait_until_backoff(v->pin_deadline, now);
         }
     }
 }

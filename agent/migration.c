@@ -18,6 +18,8 @@
 
 #include "agent/migration.h"
 
+#include "agent/chassis.h"
+
 #include "agent/roam-idl.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -64,13 +66,22 @@ find(struct ovsdb_idl *idl, const struct roamrec_vm *vm, int64_t seq,
     return any;
 }
 
+/* Whether 'vm''s location sequence number has a successor, so that it can
+ * move (or be claimed) again.  A row whose seq is at its maximum cannot:
+ * roamd refuses to write seq + 1, which would overflow, and says so. */
+bool
+migration_seq_can_grow(const struct roamrec_vm *vm)
+{
+    return vm->seq >= 0 && vm->seq < INT64_MAX;
+}
+
 /* Whether 'vm' runs at a live host, so that its port appearing elsewhere
  * starts a live migration (prepare, then activate on the VM's first frame)
  * rather than a plain claim. */
 bool
 migration_is_live(const struct roamrec_vm *vm)
 {
-    return (vm->host && vm->host->alive_until > time_wall_msec()
+    return (vm->host && !chassis_host_is_down(vm->host)
             && !strcmp(vm->state, "running"));
 }
 
@@ -82,6 +93,9 @@ migration_pending(struct ovsdb_idl *idl, const struct roamrec_vm *vm,
 {
     const struct roamrec_migration *m;
 
+    if (!migration_seq_can_grow(vm)) {
+        return NULL;
+    }
     ROAMREC_MIGRATION_FOR_EACH (m, idl) {
         if (m->vm == vm && m->seq == vm->seq + 1 && phase_rank(m->phase) >= 0
             && phase_rank(m->phase) < phase_rank("migrate-out")

@@ -53,6 +53,7 @@ struct uuid;
 struct roamrec_migration;
 
 bool migration_is_live(const struct roamrec_vm *);
+bool migration_seq_can_grow(const struct roamrec_vm *);
 const struct roamrec_migration *migration_pending(
     struct ovsdb_idl *, const struct roamrec_vm *,
     const struct roamrec_host *dst);

@@ -348,7 +348,9 @@ main(int argc, char *argv[])
         if (roamd.libvirt) {
             libvirt_monitor_wait(roamd.libvirt);
         }
-        poll_timer_wait_until(roamd.next_expiry);
+        /* (Past, if the last pass had no transaction: then soon, not at
+         * once.) */
+        poll_timer_wait_until(MAX(roamd.next_expiry, time_msec() + 1000));
         follow_wait(roamd.follow);
         unixctl_server_wait(unixctl);
         if (roamd.exiting) {

@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 
+#include "agent/chassis.h"
 #include "agent/keys.h"
 #include "agent/link-monitor.h"
 #include "agent/migration.h"
@@ -38,6 +39,8 @@
 VLOG_DEFINE_THIS_MODULE(vif);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+static struct vlog_rate_limit err_rl = VLOG_RATE_LIMIT_INIT(1, 5);
+static struct vlog_rate_limit claim_rl = VLOG_RATE_LIMIT_INIT(10, 50);
 
 /* Registers the Open_vSwitch columns vif reads, and only those. */
 void
@@ -291,7 +294,20 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
              * elsewhere since.  Normally the hypervisor removes the port
              * soon.  If the VM's new host died, the VM still runs here:
              * take it back (roll back).  Otherwise give the VM up. */
-            if (vm->host && vm->host->alive_until <= time_wall_msec()) {
+            if (!migration_seq_can_grow(vm)) {
+                VLOG_ERR_RL(&err_rl, "VM %s: its sequence number %"PRId64
+                            " has no successor", vm->name, vm->seq);
+            } else if (vm->seq <= lp->held_seq) {
+                /* Moved without a newer claim (the row was edited, or its
+                 * host row deleted): only a higher sequence number may take
+                 * a VM away.  It still runs here; claim it again. */
+                VLOG_WARN_RL(&err_rl, "VM %s: its row places it on %s at "
+                             "seq %"PRId64", which is not newer than this "
+                             "port's %lld; claiming it back", vm->name,
+                             vm->host ? vm->host->name : "no host", vm->seq,
+                             lp->held_seq);
+                take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+            } else if (vm->host && chassis_host_is_down(vm->host)) {
                 const char *why = "the destination is down";
 
                 VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
@@ -317,9 +333,15 @@ sync_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *txn,
          * number, provided nobody else changed its location meanwhile.  If
          * the claim loses a race, the port has still "held" the VM and will
          * give it up. */
-        VLOG_INFO("VM %s: claiming on port %s (was on %s, seq %"PRId64")",
-                  vm->name, name, vm->host ? vm->host->name : "no host",
-                  vm->seq);
+        if (!migration_seq_can_grow(vm)) {
+            VLOG_ERR_RL(&err_rl, "VM %s: cannot claim it on port %s: its "
+                        "sequence number %"PRId64" has no successor",
+                        vm->name, name, vm->seq);
+            return;
+        }
+        VLOG_INFO_RL(&claim_rl, "VM %s: claiming on port %s (was on %s, seq "
+                     "%"PRId64")", vm->name, name,
+                     vm->host ? vm->host->name : "no host", vm->seq);
         migration_record_prepare(roam_idl, txn, vm, chassis);
         take_vm(roam_idl, ovs_txn, chassis, lp, vm);
         return;
@@ -400,7 +422,9 @@ adopt_named_ports(struct ovsdb_idl *ovs_idl, struct ovsdb_idl_txn *ovs_txn,
         const struct ovsrec_interface *iface;
 
         if (!m->dst_port || m->dst != chassis || !m->vm
-            || strcmp(m->phase, "prepare") || m->seq != m->vm->seq + 1) {
+            || strcmp(m->phase, "prepare")
+            || !migration_seq_can_grow(m->vm)
+            || m->seq != m->vm->seq + 1) {
             continue;
         }
         OVSREC_INTERFACE_FOR_EACH (iface, ovs_idl) {
