@@ -121,6 +121,7 @@ struct fvm {
                                  * FVM_ARRIVING: when to give up. */
     size_t n_rules;
     size_t n_unclassified;
+    unsigned int shared;        /* vm_shares_addresses() when classified. */
     long long int arrived_at;   /* When it arrived here, until active. */
     int64_t seq;                /* FVM_ARRIVING: the seq a claim gets;
                                  * else the seq it had here. */
@@ -373,6 +374,38 @@ render_rules(const struct roamrec_vm *vm, ofp_port_t port, bool leaving,
     }
 }
 
+/* Returns, for 'vm' held by this host ('chassis'), 1 if another VM here
+ * has its MAC, plus 2 if another has its IPv4 address: tenants' networks
+ * may overlap, and then an address alone does not tell the VMs' rules
+ * apart (rules.h). */
+static unsigned int
+vm_shares_addresses(struct ovsdb_idl *roam_idl,
+                    const struct roamrec_host *chassis,
+                    const struct roamrec_vm *vm)
+{
+    const struct roamrec_vm *other;
+    struct eth_addr mac, omac;
+    unsigned int shared = 0;
+
+    if (!eth_addr_from_string(vm->real_mac, &mac)) {
+        return 0;
+    }
+    ROAMREC_VM_FOR_EACH (other, roam_idl) {
+        if (other == vm || other->host != chassis
+            || strcmp(other->state, "running")) {
+            continue;
+        }
+        if (eth_addr_from_string(other->real_mac, &omac)
+            && eth_addr_equals(mac, omac)) {
+            shared |= 1;
+        }
+        if (vm->real_ip[0] && !strcmp(vm->real_ip, other->real_ip)) {
+            shared |= 2;
+        }
+    }
+    return shared;
+}
+
 /* One rule in logical form, as classified from the switch. */
 struct lrule {
     const char *direction;      /* "send" or "receive". */
@@ -410,6 +443,9 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
 
     memset(&rv, 0, sizeof rv);
     rv.port = v->port;
+    rv.vlan = v->vlan;
+    rv.mac_shared = (v->shared & 1) != 0;
+    rv.ip_shared = (v->shared & 2) != 0;
     if (!eth_addr_from_string(vm->real_mac, &rv.mac)) {
         sset_destroy(&have);
         sset_destroy(&now);
@@ -1541,9 +1577,13 @@ follow_run(struct follow *f, struct ovsdb_idl *ovs_idl,
                     v->view_seqno = flowctl_view_seqno(fc);
                     /* Classify again only if the switch's flows changed,
                      * or the database does not hold what was saved. */
+                    unsigned int shared = vm_shares_addresses(roam_idl,
+                                                              chassis, vm);
                     if (flowctl_view_digest(fc) != v->view_digest
-                        || vm->n_rules != v->n_rules) {
+                        || vm->n_rules != v->n_rules
+                        || shared != v->shared) {
                         v->view_digest = flowctl_view_digest(fc);
+                        v->shared = shared;
                         save_rules(v, fc, vm, roam_txn);
                     }
                 }

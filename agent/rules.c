@@ -73,16 +73,42 @@ rules_classify(const struct match *match, const struct ofpact *ofpacts,
     const struct flow *m = &match->wc.masks;
     bool l3 = f->dl_type == htons(ETH_TYPE_IP)
               || f->dl_type == htons(ETH_TYPE_ARP);
-    bool send, receive = false, indirect = false;
+    bool send = false, receive = false, indirect = false;
+    bool ambiguous = false, other_output = false;
     const struct ofpact *a;
 
-    send = ((m->in_port.ofp_port == u16_to_ofp(UINT16_MAX)
-             && f->in_port.ofp_port == vm->port)
-            || exact_mac(&f->dl_src, &m->dl_src, &vm->mac)
-            || (l3 && exact_ip(f->nw_src, m->nw_src, vm->ip)));
-    if (exact_mac(&f->dl_dst, &m->dl_dst, &vm->mac)
-        || (l3 && exact_ip(f->nw_dst, m->nw_dst, vm->ip))) {
-        receive = true;
+    /* Where the flow says which port or network it is about. */
+    bool in_port = m->in_port.ofp_port == u16_to_ofp(UINT16_MAX);
+    bool vlan = ((m->vlans[0].tci & htons(VLAN_VID_MASK | VLAN_CFI))
+                 == htons(VLAN_VID_MASK | VLAN_CFI)
+                 && (f->vlans[0].tci & htons(VLAN_CFI)));
+    uint16_t vid = vlan ? vlan_tci_to_vid(f->vlans[0].tci) : 0;
+    bool elsewhere = ((in_port && f->in_port.ofp_port != vm->port)
+                      || (vlan && vm->vlan && vid != vm->vlan));
+    bool pinned = ((in_port && f->in_port.ofp_port == vm->port)
+                   || (vlan && vm->vlan && vid == vm->vlan));
+
+    bool src_mac = exact_mac(&f->dl_src, &m->dl_src, &vm->mac);
+    bool dst_mac = exact_mac(&f->dl_dst, &m->dl_dst, &vm->mac);
+    bool src_ip = l3 && exact_ip(f->nw_src, m->nw_src, vm->ip);
+    bool dst_ip = l3 && exact_ip(f->nw_dst, m->nw_dst, vm->ip);
+
+    if (in_port && f->in_port.ofp_port == vm->port) {
+        send = true;
+    }
+    if (!elsewhere) {
+        /* An address alone names the VM only if no other VM here has it. */
+        bool by_src = ((src_mac && (!vm->mac_shared || pinned))
+                       || (src_ip && (!vm->ip_shared || pinned)));
+        bool by_dst = ((dst_mac && (!vm->mac_shared || pinned))
+                       || (dst_ip && (!vm->ip_shared || pinned)));
+
+        send |= by_src;
+        receive |= by_dst;
+        ambiguous = (!by_src && !by_dst
+                     && ((src_mac || dst_mac) && vm->mac_shared
+                         ? true
+                         : (src_ip || dst_ip) && vm->ip_shared));
     }
     OFPACT_FOR_EACH_FLATTENED (a, ofpacts, ofpacts_len) {
         if ((a->type == OFPACT_OUTPUT
@@ -92,7 +118,14 @@ rules_classify(const struct match *match, const struct ofpact *ofpacts,
             receive = true;
         } else if (a->type == OFPACT_OUTPUT_REG) {
             indirect = true;
+        } else if (a->type == OFPACT_OUTPUT
+                   && ofp_to_u16(ofpact_get_OUTPUT(a)->port)
+                      < ofp_to_u16(OFPP_MAX)) {
+            other_output = true;
         }
+    }
+    if (other_output && !receive) {
+        ambiguous = false;      /* Another port's delivery: not the VM's. */
     }
 
     if (why) {
@@ -107,6 +140,13 @@ rules_classify(const struct match *match, const struct ofpact *ofpacts,
     if ((send || receive) && indirect) {
         if (why) {
             *why = "outputs through a register";
+        }
+        return RULES_UNCLASSIFIED;
+    }
+    if (!send && !receive && ambiguous) {
+        if (why) {
+            *why = "matches an address that another VM here shares, "
+                   "without the VM's port or VLAN";
         }
         return RULES_UNCLASSIFIED;
     }

@@ -47,6 +47,10 @@ struct rules_vm {
     ofp_port_t port;            /* The VM's OpenFlow port here. */
     struct eth_addr mac;        /* Its real MAC. */
     ovs_be32 ip;                /* Its real IPv4 address, or 0. */
+    uint16_t vlan;              /* Its port's VLAN, or 0. */
+    bool mac_shared;            /* Another VM here has the same MAC... */
+    bool ip_shared;             /* ...or the same IPv4 address (tenants'
+                                 * networks may overlap). */
 };
 
 enum rules_class {

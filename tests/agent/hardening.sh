@@ -188,3 +188,38 @@ test_sequence_number_at_its_maximum() {
         "$(vm_field if-vm1 seq) $(vm_field if-vm1 state)" "the VM row"
     check sim_alive hv2
 }
+
+# Two VMs on hv1 share a MAC and an IP (different tenants).  VM 2's drop
+# rule names only the shared address: it is no one's to move, so it stays
+# when VM 1 leaves; each VM's port-specific rules go with that VM only.
+test_two_vms_sharing_a_mac() {
+    setup_dc
+    uplinked_hv hv1 "$T/db/db.sock" --straggler-timeout=500
+    uplinked_hv hv2 "$T/db/db.sock" --straggler-timeout=500
+    plug hv1 vnet0 5 if-vm1 $MAC
+    plug hv1 vnet1 6 if-vm2 $MAC
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 state running
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm2 state running
+    as hv1 check ovs-ofctl add-flow br-int "$SEND_RULE"
+    as hv1 check ovs-ofctl add-flow br-int \
+        "table=0,priority=150,in_port=6,tcp,tp_dst=25,actions=drop"
+    as hv1 check ovs-ofctl add-flow br-int \
+        "table=0,priority=120,dl_dst=$MAC,tcp,tp_dst=23,actions=drop"
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm1 1
+    WAIT_TIMEOUT=15 wait_until vm_rule_count_is if-vm2 1
+    check_contains "$(roamd_ctl hv1 vm/rules)" "if-vm1"
+    check grep -q "not moved: it matches an address that another VM here shares" \
+        "$T/hv1/roamd.log"
+
+    plug hv2 vnet3 8 if-vm1 $MAC
+    WAIT_TIMEOUT=10 wait_until arriving_at hv2 if-vm1
+    vm_announce hv2 vnet3
+    WAIT_TIMEOUT=10 wait_until vm_field_is if-vm1 host hv2
+    WAIT_TIMEOUT=10 wait_until flows_have hv2 "priority=200,tcp,in_port=8,tp_dst=22 actions=drop"
+    WAIT_TIMEOUT=10 wait_until sh -c "! ovs-ofctl dump-flows \
+        unix:$T/hv1/br-int.mgmt | grep -q 'in_port=5'"
+    # VM 2's rules are where they were.
+    check flows_have hv1 "priority=150,tcp,in_port=6,tp_dst=25 actions=drop"
+    check flows_have hv1 "priority=120,tcp,dl_dst=$MAC,tp_dst=23 actions=drop"
+    check vm_rule_count_is if-vm2 1
+}

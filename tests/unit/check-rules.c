@@ -138,6 +138,37 @@ START_TEST(test_other_and_unclassified)
 }
 END_TEST
 
+/* Two VMs on different tenant networks may share a MAC and an IP: an
+ * address alone does not say whose a rule is; a port or VLAN does. */
+START_TEST(test_shared_addresses)
+{
+    ck_assert_int_eq(classify("in_port=6,dl_src=52:54:00:00:00:01,"
+                              "actions=drop"), RULES_OTHER);
+    vm.mac_shared = vm.ip_shared = true;
+    ck_assert_int_eq(classify("dl_dst=52:54:00:00:00:01,tcp,tp_dst=23,"
+                              "actions=drop"), RULES_UNCLASSIFIED);
+    ck_assert_int_eq(classify("ip,nw_dst=10.0.0.1,actions=drop"),
+                     RULES_UNCLASSIFIED);
+    ck_assert_int_eq(classify("dl_dst=52:54:00:00:00:01,actions=output:6"),
+                     RULES_OTHER);
+    ck_assert_int_eq(classify("dl_dst=52:54:00:00:00:01,actions=output:5"),
+                     RULES_RECEIVE);
+    ck_assert_int_eq(classify("in_port=5,dl_src=52:54:00:00:00:01,"
+                              "actions=drop"), RULES_SEND);
+    ck_assert_int_eq(classify("in_port=6,dl_src=52:54:00:00:00:01,"
+                              "actions=drop"), RULES_OTHER);
+    vm.vlan = 100;
+    ck_assert_int_eq(classify("dl_vlan=100,dl_dst=52:54:00:00:00:01,"
+                              "actions=drop"), RULES_RECEIVE);
+    ck_assert_int_eq(classify("dl_vlan=200,dl_dst=52:54:00:00:00:01,"
+                              "actions=drop"), RULES_OTHER);
+    ck_assert_int_eq(classify("dl_vlan=100,dl_src=52:54:00:00:00:01,"
+                              "actions=NORMAL"), RULES_SEND);
+    vm.mac_shared = vm.ip_shared = false;
+    vm.vlan = 0;
+}
+END_TEST
+
 /* Logical form of 'flow', as "MATCH|ACTIONS", or "EINVAL". */
 static char *
 logical(const char *flow)
@@ -287,6 +318,7 @@ rules_suite(void)
     tcase_add_test(tc, test_send_rules);
     tcase_add_test(tc, test_receive_rules);
     tcase_add_test(tc, test_other_and_unclassified);
+    tcase_add_test(tc, test_shared_addresses);
     tcase_add_test(tc, test_logical_form);
     tcase_add_test(tc, test_render_round_trip);
     tcase_add_test(tc, test_render_old_and_bad_rows);
