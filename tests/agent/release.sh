@@ -21,7 +21,8 @@ test_stale_release_cannot_erase_a_claim() {
 
     mkfifo "$T/rel.in"
     "$ROAM_BUILDDIR/tests/agent/test-release" unix:"$T/db/db.sock" \
-        unix:"$T/hv1/db.sock" hv1 < "$T/rel.in" > "$T/rel.out" 2>&1 &
+        unix:"$T/hv1/db.sock" hv1 < "$T/rel.in" > "$T/rel.out" \
+        2> "$T/rel.err" &
     echo $! > "$T/hv1/test-release.pid"
     exec 4> "$T/rel.in"
     rel() {
