@@ -642,8 +642,12 @@ format_nested(struct ds *ds, const char *name, const struct nlattr *a,
               const struct hmap *portno_names)
 {
     ds_put_format(ds, ",%s(", name);
-    format_odp_actions(ds, nl_attr_get(a), nl_attr_get_size(a),
-                       portno_names);
+    /* (format_odp_actions() writes "drop" for an empty list, which the
+     * parser does not take back inside a nested list.) */
+    if (nl_attr_get_size(a)) {
+        format_odp_actions(ds, nl_attr_get(a), nl_attr_get_size(a),
+                           portno_names);
+    }
     ds_put_char(ds, ')');
 }
 

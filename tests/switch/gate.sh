@@ -234,6 +234,16 @@ test_odp_text_roundtrip() {
     check_contains "$out" "actions:roam_gate(id=0x6,limit=9,port=2,actions(2))"
     check_contains "$out" "actions:roam_gate(id=0x7,divert(1),actions(set(eth(src=00:00:00:00:00:07)),2))"
 
+    # An empty nested list is written "actions()", which parses back (it
+    # was written "drop", which did not).
+    as hv1 check ovs-appctl dpctl/add-flow $dp "in_port(1),eth(),eth_type(0x123a)" \
+        "roam_gate(id=0x8,limit=2,actions())"
+    out=$(as hv1 ovs-appctl dpctl/dump-flows $dp | grep 0x123a)
+    check_contains "$out" "actions:roam_gate(id=0x8,limit=2,actions())"
+    as hv1 check ovs-appctl dpctl/del-flow $dp "in_port(1),eth(),eth_type(0x123a)"
+    as hv1 check ovs-appctl dpctl/add-flow $dp "in_port(1),eth(),eth_type(0x123a)" \
+        "${out##*actions:}"
+
     # Nesting deeper than the datapath parser allows (MAX_ODP_NESTED) is
     # refused, not followed.
     local deep="2" i
