@@ -80,6 +80,11 @@ wait_until() {
 sim_add() {
     local name=$1 dir=$T/$1
     local exec=()
+    # With tools/asan-check, ovs-vswitchd's AddressSanitizer reports go to
+    # files in the test's directory (leaks at exit are not reports: the
+    # daemons are killed).
+    [ -z "${ROAM_ASAN:-}" ] \
+        || export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=0"
     mkdir -p "$dir"
     SIMS="${SIMS:-} $name"
     if [ -n "${SIM_NETNS:-}" ]; then
