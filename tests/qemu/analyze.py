@@ -26,8 +26,10 @@ migration:
                       migrate what its tap holds), the pause's share;
   pause_ms            RESUME - STOP;
   dups                replies beyond the first for one request;
-  rarp_to_first_us    from the guest's first RARP at the destination tap to
-                      the first frame delivered there to the VM (negative if
+  rarp_to_first_us    from the guest's first RARP at the destination tap
+                      (after the source's STOP: earlier RARPs there were
+                      flooded from the source) to the first frame
+                      delivered there to the VM after STOP (negative if
                       forwarding began before it, when the resume notice
                       opened the gate);
   first_after_resume_us   from RESUME to that first frame.
@@ -158,7 +160,13 @@ def main():
         if not no_ports:
             for path in (src_pcap, dest_pcap):
                 for t, dst, src, etype, payload in packets(path):
-                    if path == dest_pcap:
+                    # Before the pause, the destination's port also
+                    # carries what floods from the source: the running
+                    # guest's broadcasts, and the RARPs its QEMU still
+                    # sends when it arrived there moments before.  The
+                    # destination QEMU's own RARPs, and the switch-over,
+                    # come after the source's STOP.
+                    if path == dest_pcap and t >= stop:
                         if etype == 0x8035 and src == vm_mac:
                             if first_rarp is None:
                                 first_rarp = t
