@@ -13,5 +13,6 @@ EXTRA_DIST += \
 	bench/run-bench-actions \
 	bench/run-bench-datapath \
 	bench/run-bench-handover \
+	bench/run-bench-idle \
 	bench/run-bench-switchover \
 	bench/trace-switchover

@@ -13,21 +13,17 @@ tests_unit_check_announce_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_check_announce_LDADD = lib/libroam.la $(CHECK_LIBS)
 
 tests_unit_check_dpgate_SOURCES = tests/unit/check-dpgate.c
-tests_unit_check_dpgate_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
-	-I$(top_builddir)
-tests_unit_check_dpgate_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
+tests_unit_check_dpgate_CPPFLAGS = $(TEST_CPPFLAGS) $(ROAM_CPPFLAGS)
+tests_unit_check_dpgate_LDADD = $(ROAMD_LIBS) $(CHECK_LIBS)
 
 tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
 tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_check_pseudo_id_LDADD = lib/libroam.la $(CHECK_LIBS)
 
 tests_unit_check_rules_SOURCES = tests/unit/check-rules.c
-tests_unit_check_rules_CPPFLAGS = $(TEST_CPPFLAGS) $(OVS_CPPFLAGS) \
-	-I$(top_builddir)
+tests_unit_check_rules_CPPFLAGS = $(TEST_CPPFLAGS) $(ROAM_CPPFLAGS)
 tests_unit_check_rules_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
-tests_unit_check_rules_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS) $(CHECK_LIBS)
+tests_unit_check_rules_LDADD = $(ROAMD_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += \
 	tests/run-all \
@@ -38,10 +34,8 @@ EXTRA_DIST += \
 # Drivers that run agent modules against real daemons for tests/agent.
 check_PROGRAMS += tests/agent/test-flowctl
 tests_agent_test_flowctl_SOURCES = tests/agent/test-flowctl.c
-tests_agent_test_flowctl_CPPFLAGS = $(AM_CPPFLAGS) $(OVS_CPPFLAGS) \
-	-I$(top_builddir)
-tests_agent_test_flowctl_LDADD = agent/libroamagent.la lib/libroam.la \
-	$(OVS_LIBS) $(LIBNL_LIBS) $(LIBVIRT_LIBS)
+tests_agent_test_flowctl_CPPFLAGS = $(ROAM_CPPFLAGS)
+tests_agent_test_flowctl_LDADD = $(ROAMD_LIBS)
 
 check_PROGRAMS += tests/agent/test-release
 tests_agent_test_release_SOURCES = tests/agent/test-release.c

@@ -193,7 +193,7 @@ check_wire_errors() {
 
 # roamctl ARGS...: the roamctl under test.
 roamctl() {
-    "$ROAM_BUILDDIR/agent/roamctl" "$@"
+    "$ROAM_BUILDDIR/ctl/roamctl" "$@"
 }
 
 # roamdb_start NAME: a standalone roam database served by ovsdb-server at
@@ -202,7 +202,7 @@ roamdb_start() {
     local dir=$T/$1
     mkdir -p "$dir"
     SIMS="${SIMS:-} $1"
-    check ovsdb-tool create "$dir/roam.db" "$ROAM_SRCDIR/agent/roam.ovsschema"
+    check ovsdb-tool create "$dir/roam.db" "$ROAM_SRCDIR/db/roam.ovsschema"
     check ovsdb-server --detach --no-chdir --pidfile="$dir/ovsdb-server.pid" \
         --log-file="$dir/ovsdb-server.log" --unixctl="$dir/ovsdb-server.ctl" \
         --remote=punix:"$dir/db.sock" "$dir/roam.db"
@@ -219,7 +219,7 @@ roamdb_cluster_start() {
         SIMS="${SIMS:-} s$i"
         if [ "$i" = 1 ]; then
             check ovsdb-tool create-cluster "$dir/roam.db" \
-                "$ROAM_SRCDIR/agent/roam.ovsschema" unix:"$dir/raft.sock"
+                "$ROAM_SRCDIR/db/roam.ovsschema" unix:"$dir/raft.sock"
         else
             check ovsdb-tool join-cluster "$dir/roam.db" roam \
                 unix:"$dir/raft.sock" unix:"$T/s1/raft.sock"
@@ -255,7 +255,7 @@ roamd_start() {
     # path of every frame: it runs at the priority ovs-ctl gives
     # ovs-vswitchd (roamd.service does the same).
     exec+=(nice -n -10)
-    as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/agent/roamd" \
+    as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/roamd/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
         --unixctl="$T/$sim/roamd.ctl" --db="$db" \

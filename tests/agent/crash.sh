@@ -45,7 +45,7 @@ restart_roamd() {
 # announce_at HV: once HV has prepared for the VM (or the VM runs nowhere
 # else), the VM resumes there and sends its first frame; HV claims it.
 announce_at() {
-    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/$1/roamd.ctl' vm/rules | grep -q arriving || '$ROAM_BUILDDIR/agent/roamctl' vm list | grep -q 'if-vm1 .* $1 .*'"
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/$1/roamd.ctl' vm/rules | grep -q arriving || '$ROAM_BUILDDIR/ctl/roamctl' vm list | grep -q 'if-vm1 .* $1 .*'"
     vm_announce "$1" "vm-$1"
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host "$1"
 }

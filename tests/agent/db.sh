@@ -153,18 +153,18 @@ test_raft_cluster() {
     check roamctl --db=$all host add hv1 dc1 0 1
     local i
     for i in 1 2 3; do
-        WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' --db=unix:$T/s$i/db.sock host list | grep -q hv1"
+        WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' --db=unix:$T/s$i/db.sock host list | grep -q hv1"
     done
     # Kill the leader; the other two still form a majority.
     local leader
     leader=$(cluster_leader 3) || fail "no leader"
     kill "$(cat "$T/s$leader/ovsdb-server.pid")"
     # During the election an attempt may time out, and then still commit.
-    WAIT_TIMEOUT=30 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=30 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' \
         --db=$all --timeout=5 host add hv2 dc1 0 2 \
-        || '$ROAM_BUILDDIR/agent/roamctl' --db=$all host list | grep -q hv2"
+        || '$ROAM_BUILDDIR/ctl/roamctl' --db=$all host list | grep -q hv2"
     for i in 1 2 3; do
         [ "$i" = "$leader" ] && continue
-        WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' --db=unix:$T/s$i/db.sock host list | grep -q hv2"
+        WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' --db=unix:$T/s$i/db.sock host list | grep -q hv2"
     done
 }

@@ -141,7 +141,7 @@ rules_follow_the_vm() {
     check_eq "hv2 1" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "location"
 
     # The move is on record, every phase stamped, in order.
-    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q ' complete '"
+    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' migration list | grep -q ' complete '"
     check_eq "if-vm1 hv1 hv2 1 complete 2 ordered" "$(roamctl --format=json migration list | "$SYS_PYTHON" -c '
 import json, sys
 t = json.load(sys.stdin)

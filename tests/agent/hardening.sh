@@ -102,9 +102,9 @@ test_no_spin_while_the_database_is_down() {
         --remote=punix:"$T/db/db.sock" "$T/db/roam.db"
     # VM 1's arrival rolls back, and it keeps running at hv1 with its rule;
     # VM 2's move completes.
-    WAIT_TIMEOUT=20 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=20 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' \
         migration list | grep -q 'if-vm1 .* rolled-back'"
-    WAIT_TIMEOUT=20 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=20 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' \
         migration list | grep -q 'if-vm2 .* complete'"
     check_eq "hv1 0" "$(vm_field if-vm1 host) $(vm_field if-vm1 seq)" "VM 1"
     check flows_have hv1 "priority=200,tcp,in_port=5,tp_dst=22 actions=drop"

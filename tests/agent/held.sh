@@ -105,7 +105,7 @@ held_frames_reach_the_vm() {
     WAIT_TIMEOUT=10 wait_until udp_ports_at_are hv2 vnet3 "1 2 3"
     check_contains "$(as hv2 ovs-appctl roam/gate-show)" "held 3, delivered 3, released-other 0"
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
-    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' --format=json \
+    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' --format=json \
         migration list | grep -q '\"3\",\"3\",\"0\"'"
 
     # Late frames from its old place do not move it back either.

@@ -156,7 +156,7 @@ test_pause_notice_and_its_timeout() {
     out=$(roamctl --target="$T/hv1/roamd.ctl" vm paused if-vm1)
     check_contains "$out" "redirecting"
     check flows_have hv1 "priority=65533,reg12=0/0x40000000,dl_dst=$MAC actions=output:100"
-    check_eq 1 "$(as hv1 ovs-appctl coverage/read-counter roam_gate_diverted >/dev/null; roamd_ctl hv1 coverage/read-counter follow_pause_in_datapath)" \
+    check_eq 1 "$(as hv1 ovs-appctl coverage/read-counter roam_gate_diverted >/dev/null; roamd_ctl hv1 coverage/read-counter departure_pause_in_datapath)" \
         "pause notices put in force in the datapath"
     check_contains "$(roamd_ctl hv1 vm/rules)" "paused"
     WAIT_TIMEOUT=10 wait_until pause_recorded hv2
@@ -214,7 +214,7 @@ test_roamctl_migrate_report() {
 
     roamctl --format=json migrate if-vm1 --to hv2 --wait 20 > "$T/report.json" &
     local pid=$!
-    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q ' prepare '"
+    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' migration list | grep -q ' prepare '"
     plug hv2 vnet3 8
     WAIT_TIMEOUT=10 wait_until arriving_at hv2
     vm_announce hv2 vnet3
@@ -249,13 +249,13 @@ test_libvirt_hook_sends_migrate_in() {
 </domain>
 XML
     local hook=$ROAM_SRCDIR/debian/roam-libvirt-hook
-    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+    PATH=$ROAM_BUILDDIR/ctl:$PATH ROAM_HOST=hv2 \
         check "$hook" guest1 started begin - < "$T/domain.xml"
     check_eq none "$(migration_field hv2 phase)" "nothing on started"
-    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+    PATH=$ROAM_BUILDDIR/ctl:$PATH ROAM_HOST=hv2 \
         check "$hook" guest1 migrate begin - < "$T/domain.xml"
     check_eq prepare "$(migration_field hv2 phase)" "migrate-in on migrate begin"
     # A second "migrate begin" (or any failure) still exits 0.
-    PATH=$ROAM_BUILDDIR/agent:$PATH ROAM_HOST=hv2 \
+    PATH=$ROAM_BUILDDIR/ctl:$PATH ROAM_HOST=hv2 \
         check "$hook" guest1 migrate begin - < "$T/domain.xml"
 }

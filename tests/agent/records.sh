@@ -92,7 +92,7 @@ test_pause_recorded_after_a_failed_commit() {
         --log-file="$T/db/ovsdb-server.log" \
         --unixctl="$T/db/ovsdb-server.ctl" \
         --remote=punix:"$T/db/db.sock" "$T/db/roam.db"
-    WAIT_TIMEOUT=20 wait_until sh -c "! '$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=20 wait_until sh -c "! '$ROAM_BUILDDIR/ctl/roamctl' \
         migration list | awk 'NR > 2 { print \$7 }' | grep -q '^-\$'"
     check_eq prepare "$(migration_field phase)" "the migration goes on"
     # And it completes.

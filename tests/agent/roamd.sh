@@ -133,7 +133,7 @@ test_port_moves_to_another_host() {
         "after hv1's roamd restarted"
     check_fails grep -q "claiming" "$T/hv1/roamd.log"
     as hv1 check ovs-vsctl del-port br-int vnet0
-    WAIT_TIMEOUT=5 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' vm list | grep -q if-vm1"
+    WAIT_TIMEOUT=5 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' vm list | grep -q if-vm1"
     check_eq "hv2 running 1" \
         "$(vm_field if-vm1 host) $(vm_field if-vm1 state) $(vm_field if-vm1 seq)" \
         "after hv1 unplugged"

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-/* test-flowctl: drives agent/flowctl.c against a real ovs-vswitchd, for
+/* test-flowctl: drives roamd/core/flowctl.c against a real ovs-vswitchd, for
  * tests/agent/flowctl.sh.
  *
  * Usage: test-flowctl BRIDGE TARGET < COMMANDS
@@ -43,7 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/flowctl.h"
+#include "roamd/core/flowctl.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"

@@ -20,7 +20,7 @@
  *
  * Usage: test-release ROAM_DB OVS_DB HOST < COMMANDS
  *
- * It runs agent/vif.c as HOST's roamd would, but lets the test decide when
+ * It runs roamd/hypervisor/vif.c as HOST's roamd would, but lets the test decide when
  * each database connection catches up:
  *   sync      catch both replicas up, run vif, commit; prints the status
  *   stale     catch up only the Open vSwitch replica (so the roam replica
@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/chassis.h"
-#include "agent/link-monitor.h"
-#include "agent/roam-idl.h"
-#include "agent/vif.h"
+#include "db/chassis.h"
+#include "db/roamdb.h"
+#include "roamd/core/context.h"
+#include "roamd/core/link-monitor.h"
+#include "db/roam-idl.h"
+#include "roamd/hypervisor/vif.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
@@ -65,15 +67,28 @@ catch_up(struct ovsdb_idl *idl)
 }
 
 static void
-step(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *roam_idl,
-     const char *host, struct link_monitor *lm)
+step(struct ovsdb_idl *ovs_idl, struct roamdb *db, const char *host,
+     struct link_monitor *lm)
 {
+    struct ovsdb_idl *roam_idl = roamdb_idl(db);
     struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(roam_idl);
     const struct roamrec_host *chassis = chassis_run(roam_idl, NULL, host);
     struct sset activated = SSET_INITIALIZER(&activated);
     enum ovsdb_idl_txn_status status;
+    struct vif_table vifs;
+    struct roamd_ctx ctx = {
+        .ovs_idl = ovs_idl,
+        .db = db,
+        .roam_idl = roam_idl,
+        .roam_txn = txn,
+        .chassis = chassis,
+        .links = lm,
+    };
 
-    vif_run(ovs_idl, NULL, roam_idl, txn, chassis, lm, &activated);
+    vif_table_init(&vifs);
+    vif_table_build(&vifs, &ctx);
+    vif_run(&ctx, &vifs, &activated);
+    vif_table_destroy(&vifs);
     status = ovsdb_idl_txn_commit_block(txn);
     printf("%s\n", ovsdb_idl_txn_status_to_string(status));
     ovsdb_idl_txn_destroy(txn);
@@ -84,6 +99,7 @@ int
 main(int argc, char *argv[])
 {
     struct ovsdb_idl *ovs_idl, *roam_idl;
+    struct roamdb *db;
     struct link_monitor *lm;
     char line[256];
 
@@ -93,7 +109,8 @@ main(int argc, char *argv[])
         ovs_fatal(0, "usage: %s ROAM_DB OVS_DB HOST < COMMANDS", argv[0]);
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    roam_idl = ovsdb_idl_create(argv[1], &roamrec_idl_class, true, true);
+    db = roamdb_create(argv[1]);
+    roam_idl = roamdb_idl(db);
     ovs_idl = ovsdb_idl_create(argv[2], &ovsrec_idl_class, false, true);
     vif_register_ovs_idl(ovs_idl);
     lm = link_monitor_create();
@@ -103,16 +120,16 @@ main(int argc, char *argv[])
         if (!strcmp(line, "sync")) {
             catch_up(ovs_idl);
             catch_up(roam_idl);
-            step(ovs_idl, roam_idl, argv[3], lm);
+            step(ovs_idl, db, argv[3], lm);
         } else if (!strcmp(line, "stale")) {
             catch_up(ovs_idl);
-            step(ovs_idl, roam_idl, argv[3], lm);
+            step(ovs_idl, db, argv[3], lm);
         } else if (line[0]) {
             printf("unknown command %s\n", line);
         }
     }
     link_monitor_destroy(lm);
     ovsdb_idl_destroy(ovs_idl);
-    ovsdb_idl_destroy(roam_idl);
+    roamdb_destroy(db);
     return 0;
 }

@@ -20,7 +20,7 @@ test_live_migration_by_libvirt() {
         before=$(tcp_timeouts)
         lv_migrate
         WAIT_TIMEOUT=15 wait_until vm_field_is $LV_IFACE host hv$guest_at
-        WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \
+        WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' \
             migration list | grep -q ' $n .*complete'"
         rto[$n]=$(( $(tcp_timeouts) - before ))
         check grep -q "libvirt: domain g1 ($VM_UUID) paused (migration)" \
@@ -77,6 +77,6 @@ test_libvirtd_restart() {
     WAIT_TIMEOUT=15 wait_until vm_field_is $LV_IFACE host hv2
     check grep -q "libvirt: domain g1 ($VM_UUID) paused (migration)" \
         "$T/hv1/roamd.log"
-    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' \
         --format=json migration list | grep -q redirect_us"
 }

@@ -174,7 +174,7 @@ check_moved() {
         "$(vm_field if-vm1 host) $(vm_field if-vm1 seq) $(vm_field if-vm1 state)" \
         "location"
     WAIT_TIMEOUT=15 wait_until hv_flows_in hv2 "priority=100,tcp,nw_dst=10.0.0.1,tp_dst=23 actions=drop"
-    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/agent/roamctl' migration list | grep -q ' complete '"
+    WAIT_TIMEOUT=15 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' migration list | grep -q ' complete '"
     WAIT_TIMEOUT=15 wait_until sh -c "! ovs-ofctl dump-flows unix:$T/hv1/br-int.mgmt | grep -q 'tp_dst=23\|cookie=0x524f414d'"
     check_fails hv_flows_in hv2 "cookie=0x524f414d"
 }

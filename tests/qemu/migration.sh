@@ -36,7 +36,7 @@ test_live_migrations_under_traffic() {
         migrate_guest
     done
     finish_traffic
-    WAIT_TIMEOUT=30 wait_until sh -c "[ \$('$ROAM_BUILDDIR/agent/roamctl' \
+    WAIT_TIMEOUT=30 wait_until sh -c "[ \$('$ROAM_BUILDDIR/ctl/roamctl' \
         migration list | grep -c ' complete ') = $QEMU_MIGRATIONS ]"
 
     report_all "$QEMU_MIGRATIONS" | sed 's/^/migration /' > "$T/report.txt"

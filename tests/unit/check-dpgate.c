@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-/* Unit tests of agent/dpgate.c: reading a gate's counters from the output
+/* Unit tests of roamd/core/dpgate.c: reading a gate's counters from the output
  * of "ovs-appctl roam/gate-show --json".  tests/switch/gate.sh checks that
  * output against a running ovs-vswitchd. */
 
@@ -24,7 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "agent/dpgate.h"
+#include "roamd/core/dpgate.h"
 
 static const char *reply =
     "{\"bytes_held\":120,\"gates\":["

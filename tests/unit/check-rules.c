@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-/* Unit tests of agent/rules.c: which flows are a VM's send or receive
+/* Unit tests of roamd/hypervisor/rules.c: which flows are a VM's send or receive
  * rules, their logical form, and rendering it back for any port. */
 
 #include <config.h>
@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "agent/rules.h"
+#include "roamd/hypervisor/rules.h"
 #include "flow.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"

@@ -1,0 +1,168 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+/* roamctl's VM commands: "vm list", "vm show", "rules". */
+
+#include "ctl/ctl-private.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/migration.h"
+#include "db/roam-idl.h"
+#include "db/roamdb.h"
+#include "ovsdb-idl.h"
+#include "openvswitch/vlog.h"
+#include "table.h"
+#include "util.h"
+#include "uuid.h"
+
+static void
+vm_columns(struct table *t)
+{
+    table_add_column(t, "name");
+    table_add_column(t, "iface_id");
+    table_add_column(t, "real_mac");
+    table_add_column(t, "real_ip");
+    table_add_column(t, "pseudo_mac");
+    table_add_column(t, "pseudo_ip");
+    table_add_column(t, "host");
+    table_add_column(t, "port");
+    table_add_column(t, "seq");
+    table_add_column(t, "state");
+    table_add_column(t, "rules");
+}
+
+static void
+vm_row(struct table *t, const struct roamrec_vm *vm)
+{
+    table_add_row(t);
+    ctl_add_cell(t, vm->name);
+    ctl_add_cell(t, vm->iface_id);
+    ctl_add_cell(t, vm->real_mac);
+    ctl_add_cell(t, vm->real_ip);
+    ctl_add_cell(t, vm->pseudo_mac);
+    ctl_add_cell(t, vm->pseudo_ip);
+    ctl_add_cell(t, vm->host ? vm->host->name : NULL);
+    ctl_add_cell(t, vm->port);
+    ctl_add_cellf(t, "%"PRId64, vm->seq);
+    ctl_add_cell(t, vm->state);
+    ctl_add_cellf(t, "%"PRIuSIZE, vm->n_rules);
+}
+
+/* vm list */
+enum ctl_status
+cmd_vm_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_vm *vm;
+    struct table *t;
+
+    if (argc) {
+        return ctl_fail(ctx, CTL_USAGE, "usage: vm list");
+    }
+    t = ctl_add_table(ctx);
+    vm_columns(t);
+    ROAMREC_VM_FOR_EACH (vm, roamdb_idl(ctx->db)) {
+        vm_row(t, vm);
+    }
+    return CTL_OK;
+}
+
+/* vm show VM: the VM's location, then its rules. */
+enum ctl_status
+cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct roamrec_vm *vm;
+    struct table *t, *rules;
+    size_t i;
+
+    if (argc != 1) {
+        return ctl_fail(ctx, CTL_USAGE, "usage: vm show VM");
+    }
+    vm = ctl_find_vm(ctx, argv[0]);
+    if (!vm) {
+        return ctl_fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
+    }
+    t = ctl_add_table(ctx);
+    vm_columns(t);
+    vm_row(t, vm);
+
+    rules = ctl_add_table(ctx);
+    table_add_column(rules, "direction");
+    table_add_column(rules, "table");
+    table_add_column(rules, "priority");
+    table_add_column(rules, "cookie");
+    table_add_column(rules, "match");
+    table_add_column(rules, "actions");
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        table_add_row(rules);
+        ctl_add_cell(rules, r->direction);
+        ctl_add_cellf(rules, "%"PRId64, r->table_id);
+        ctl_add_cellf(rules, "%"PRId64, r->priority);
+        ctl_add_cellf(rules, "%#"PRIx64, (uint64_t) r->cookie);
+        ctl_add_cell(rules, r->match);
+        ctl_add_cell(rules, r->actions);
+    }
+    return CTL_OK;
+}
+
+/* rules VM: the VM's rules in logical form, and where they are installed. */
+enum ctl_status
+cmd_rules(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct roamrec_vm *vm;
+    struct table *t;
+    size_t i;
+
+    if (argc != 1) {
+        return ctl_fail(ctx, CTL_USAGE, "usage: rules VM");
+    }
+    vm = ctl_find_vm(ctx, argv[0]);
+    if (!vm) {
+        return ctl_fail(ctx, CTL_NOT_FOUND, "no VM %s", argv[0]);
+    }
+    t = ctl_add_table(ctx);
+    table_add_column(t, "direction");
+    table_add_column(t, "table");
+    table_add_column(t, "priority");
+    table_add_column(t, "cookie");
+    table_add_column(t, "match");
+    table_add_column(t, "actions");
+    table_add_column(t, "installed_at");
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        table_add_row(t);
+        ctl_add_cell(t, r->direction);
+        ctl_add_cellf(t, "%"PRId64, r->table_id);
+        ctl_add_cellf(t, "%"PRId64, r->priority);
+        ctl_add_cellf(t, "%#"PRIx64, (uint64_t) r->cookie);
+        ctl_add_cell(t, r->match);
+        ctl_add_cell(t, r->actions);
+        if (vm->host && vm->port) {
+            ctl_add_cellf(t, "%s:%s", vm->host->name, vm->port);
+        } else {
+            ctl_add_cell(t, NULL);
+        }
+    }
+    return CTL_OK;
+}

@@ -1,0 +1,987 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "roamd/core/flowctl.h"
+
+#include <errno.h>
+
+#include "byte-order.h"
+#include "coverage.h"
+#include "hash.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
+#include "openvswitch/ofp-print.h"
+#include "openvswitch/ofp-switch.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/rconn.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(flowctl);
+
+COVERAGE_DEFINE(flowctl_bundle);
+COVERAGE_DEFINE(flowctl_bundle_failed);
+COVERAGE_DEFINE(flowctl_resync);
+COVERAGE_DEFINE(flowctl_packet_in);
+COVERAGE_DEFINE(flowctl_packet_in_dropped);
+
+/* Packet-ins queued for the caller at most; more are dropped (and
+ * counted), so that a flood cannot grow roamd without bound. */
+#define MAX_PACKET_INS 4096
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+#define OF_VERSION OFP15_VERSION
+
+enum flowctl_state {
+    S_DISCONNECTED,     /* Waiting for the connection. */
+    S_DUMPING,          /* Reading what the switch holds. */
+    S_IDLE,             /* In step, or ready to send a bundle. */
+    S_ADDING,           /* Bundle opened and filled; barrier outstanding. */
+    S_COMMITTING,       /* Bundle committed; barrier outstanding. */
+};
+
+struct flowctl {
+    char *bridge;
+    struct rconn *rconn;
+    unsigned int conn_seqno;
+    enum flowctl_state state;
+
+    struct hmap desired;        /* What callers want. */
+    struct hmap installed;      /* What we put on the switch and own. */
+    struct hmap pending;        /* Desired as sent in the bundle in flight. */
+
+    uint64_t desired_gen;       /* Bumped by every change to 'desired'. */
+    uint64_t applied_gen;       /* Generation the switch holds. */
+    uint64_t inflight_gen;      /* Generation of the bundle in flight. */
+    uint64_t failed_gen;        /* Last generation the switch refused. */
+
+    ovs_be32 dump_xid;
+    ovs_be32 barrier_xid;
+    uint32_t bundle_id;
+    bool bundle_failed;
+    bool resynced;              /* Dumped: compare even if applied. */
+    char *last_error;
+
+    /* The switch's whole flow table, hand-added flows included. */
+    struct hmap view;           /* Latest complete dump. */
+    struct hmap view_next;      /* Dump in progress. */
+    ovs_be32 view_xid;
+    bool view_wanted;           /* Start a view dump when possible. */
+    bool view_in_flight;
+    uint64_t view_gen;          /* Applied generation 'view' reflects. */
+    uint64_t view_next_gen;
+    unsigned int view_seqno;    /* Incremented for each complete view. */
+    uint64_t view_digest;       /* Order-independent digest of 'view'. */
+    uint64_t view_next_digest;
+    long long int view_started; /* time_msec() the dump in flight began. */
+    long long int view_ms;      /* How long the last complete dump took. */
+
+    /* Callers' barriers (flowctl_barrier()), oldest first.  The switch
+     * answers barriers in order, so the n-th reply completes the n-th. */
+    ovs_be32 *barrier_xids;
+    size_t n_barriers, allocated_barriers;
+    uint64_t barriers_sent;
+    uint64_t barriers_done;
+
+    /* Packet-ins (NXT_PACKET_IN2) not yet taken by the caller. */
+    struct ovs_list packet_ins;
+    size_t n_packet_ins;
+};
+
+static uint32_t
+entry_hash(uint8_t table_id, uint16_t priority, const struct minimatch *m)
+{
+    return minimatch_hash(m, hash_2words(table_id, priority));
+}
+
+static struct flowctl_flow *
+entry_find(const struct hmap *map, uint8_t table_id, uint16_t priority,
+           const struct minimatch *match)
+{
+    struct flowctl_flow *e;
+
+    HMAP_FOR_EACH_WITH_HASH (e, node, entry_hash(table_id, priority, match),
+                             map) {
+        if (e->table_id == table_id && e->priority == priority
+            && minimatch_equal(&e->match, match)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static struct flowctl_flow *
+entry_insert(struct hmap *map, uint8_t table_id, uint16_t priority,
+             const struct minimatch *match, ovs_be64 cookie,
+             const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct flowctl_flow *e = xmalloc(sizeof *e);
+
+    e->table_id = table_id;
+    e->priority = priority;
+    minimatch_clone(&e->match, match);
+    e->cookie = cookie;
+    e->ofpacts = xmemdup(ofpacts, ofpacts_len);
+    e->ofpacts_len = ofpacts_len;
+    hmap_insert(map, &e->node, entry_hash(table_id, priority, match));
+    return e;
+}
+
+static void
+entry_remove(struct hmap *map, struct flowctl_flow *e)
+{
+    hmap_remove(map, &e->node);
+    minimatch_destroy(&e->match);
+    free(e->ofpacts);
+    free(e);
+}
+
+static void
+entries_clear(struct hmap *map)
+{
+    struct flowctl_flow *e;
+
+    HMAP_FOR_EACH_SAFE (e, node, map) {
+        entry_remove(map, e);
+    }
+}
+
+static void
+entries_copy(struct hmap *dst, const struct hmap *src)
+{
+    const struct flowctl_flow *e;
+
+    entries_clear(dst);
+    HMAP_FOR_EACH (e, node, src) {
+        entry_insert(dst, e->table_id, e->priority, &e->match, e->cookie,
+                     e->ofpacts, e->ofpacts_len);
+    }
+}
+
+static void
+swap_maps(struct hmap *a, struct hmap *b)
+{
+    struct hmap tmp = *a;
+
+    *a = *b;
+    *b = tmp;
+    hmap_moved(a);
+    hmap_moved(b);
+}
+
+static bool
+entry_same(const struct flowctl_flow *a, const struct flowctl_flow *b)
+{
+    return a->cookie == b->cookie
+           && ofpacts_equal(a->ofpacts, a->ofpacts_len,
+                            b->ofpacts, b->ofpacts_len);
+}
+
+/* Returns a new flowctl for 'bridge' that connects to 'target' (an OpenFlow
+ * active connection method, normally "unix:RUNDIR/BRIDGE.mgmt").  The caller
+ * owns it and frees it with flowctl_destroy(). */
+struct flowctl *
+flowctl_create(const char *bridge, const char *target)
+{
+    struct flowctl *fc = xzalloc(sizeof *fc);
+
+    fc->bridge = xstrdup(bridge);
+    fc->rconn = rconn_create(5, 4, 0, 1u << OF_VERSION);
+    rconn_connect(fc->rconn, target, bridge);
+    fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
+    hmap_init(&fc->desired);
+    hmap_init(&fc->installed);
+    hmap_init(&fc->pending);
+    hmap_init(&fc->view);
+    hmap_init(&fc->view_next);
+    ovs_list_init(&fc->packet_ins);
+    return fc;
+}
+
+void
+flowctl_destroy(struct flowctl *fc)
+{
+    if (fc) {
+        rconn_destroy(fc->rconn);
+        entries_clear(&fc->desired);
+        entries_clear(&fc->installed);
+        entries_clear(&fc->pending);
+        entries_clear(&fc->view);
+        entries_clear(&fc->view_next);
+        hmap_destroy(&fc->view);
+        hmap_destroy(&fc->view_next);
+        hmap_destroy(&fc->desired);
+        hmap_destroy(&fc->installed);
+        hmap_destroy(&fc->pending);
+        ofpbuf_list_delete(&fc->packet_ins);
+        free(fc->last_error);
+        free(fc->barrier_xids);
+        free(fc->bridge);
+        free(fc);
+    }
+}
+
+static void OVS_PRINTF_FORMAT(2, 3)
+set_error(struct flowctl *fc, const char *format, ...)
+{
+    va_list args;
+
+    free(fc->last_error);
+    va_start(args, format);
+    fc->last_error = xvasprintf(format, args);
+    va_end(args);
+    VLOG_WARN_RL(&rl, "%s: %s", fc->bridge, fc->last_error);
+}
+
+/* Parses 'flow', in ovs-ofctl syntax ("table=T,priority=P,cookie=C,MATCH,
+ * actions=ACTIONS"; table, priority and cookie optional), as an add.
+ * Returns 0, or EINVAL with a malloc()'d message in '*errorp' (if
+ * nonnull). */
+static int
+parse_flow(const char *flow, struct ofputil_flow_mod *fm, char **errorp)
+{
+    enum ofputil_protocol usable;
+    char *error;
+
+    error = parse_ofp_str(fm, OFPFC_ADD, flow, NULL, NULL, &usable);
+    if (!error && !(usable & OFPUTIL_P_OF15_OXM)) {
+        minimatch_destroy(&fm->match);
+        free(fm->ofpacts);
+        error = xasprintf("%s: not expressible in OpenFlow 1.5", flow);
+    }
+    if (error) {
+        if (errorp) {
+            *errorp = error;
+        } else {
+            free(error);
+        }
+        return EINVAL;
+    }
+    if (fm->table_id == 0xff) {
+        fm->table_id = 0;
+    }
+    return 0;
+}
+
+/* Adds 'flow' (ovs-ofctl syntax) to the desired flows, replacing a desired
+ * flow with the same table, priority and match.  Returns 0, or EINVAL with
+ * a malloc()'d message in '*errorp' (if nonnull). */
+int
+flowctl_add_flow(struct flowctl *fc, const char *flow, char **errorp)
+{
+    struct ofputil_flow_mod fm;
+    struct flowctl_flow *e;
+
+    if (parse_flow(flow, &fm, errorp)) {
+        return EINVAL;
+    }
+    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
+    if (!e || e->cookie != fm.new_cookie
+        || !ofpacts_equal(e->ofpacts, e->ofpacts_len,
+                          fm.ofpacts, fm.ofpacts_len)) {
+        if (e) {
+            entry_remove(&fc->desired, e);
+        }
+        entry_insert(&fc->desired, fm.table_id, fm.priority, &fm.match,
+                     fm.new_cookie, fm.ofpacts, fm.ofpacts_len);
+        fc->desired_gen++;
+    }
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    return 0;
+}
+
+/* Removes the desired flow that 'flow' (ovs-ofctl syntax: table, priority
+ * and match; actions ignored) names.  Returns 0, ENOENT if there is none,
+ * or EINVAL with a malloc()'d message in '*errorp'. */
+int
+flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
+{
+    struct ofputil_flow_mod fm;
+    struct flowctl_flow *e;
+    char *key, *cut;
+    int error;
+
+    /* Only table, priority and match name the flow; parse it as an add
+     * with its actions (if any) replaced, which also accepts a cookie. */
+    key = xstrdup(flow);
+    cut = strstr(key, "actions=");
+    if (cut) {
+        *cut = '\0';
+    }
+    char *flow_add = xasprintf("%s%sactions=drop", key,
+                               key[0] && key[strlen(key) - 1] != ','
+                               ? "," : "");
+    error = parse_flow(flow_add, &fm, errorp);
+    free(flow_add);
+    free(key);
+    if (error) {
+        return error;
+    }
+    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    if (!e) {
+        return ENOENT;
+    }
+    entry_remove(&fc->desired, e);
+    fc->desired_gen++;
+    return 0;
+}
+
+/* If the switch's current view holds exactly 'flow' (ovs-ofctl syntax:
+ * same table, priority, match and actions), takes ownership of it without
+ * desiring it, so that the next commit deletes it, and returns true.
+ * roamd uses this to remove rules that a previous roamd process installed
+ * and no longer knows about. */
+bool
+flowctl_disown_flow(struct flowctl *fc, const char *flow)
+{
+    struct ofputil_flow_mod fm;
+    const struct flowctl_flow *v;
+    bool found = false;
+
+    if (parse_flow(flow, &fm, NULL)) {
+        return false;
+    }
+    v = entry_find(&fc->view, fm.table_id, fm.priority, &fm.match);
+    if (v && ofpacts_equal(v->ofpacts, v->ofpacts_len,
+                           fm.ofpacts, fm.ofpacts_len)) {
+        found = flowctl_disown_entry(fc, v);
+    }
+    minimatch_destroy(&fm.match);
+    free(fm.ofpacts);
+    return found;
+}
+
+/* Like flowctl_disown_flow(), for 'v', a flow of the current view
+ * (flowctl_view()).  Returns false if flowctl already desires or owns a
+ * flow with its table, priority and match. */
+bool
+flowctl_disown_entry(struct flowctl *fc, const struct flowctl_flow *v)
+{
+    if (entry_find(&fc->desired, v->table_id, v->priority, &v->match)
+        || entry_find(&fc->installed, v->table_id, v->priority, &v->match)) {
+        return false;
+    }
+    entry_insert(&fc->installed, v->table_id, v->priority, &v->match,
+                 v->cookie, v->ofpacts, v->ofpacts_len);
+    fc->desired_gen++;
+    return true;
+}
+
+void
+flowctl_clear(struct flowctl *fc)
+{
+    if (!hmap_is_empty(&fc->desired)) {
+        entries_clear(&fc->desired);
+        fc->desired_gen++;
+    }
+}
+
+size_t
+flowctl_count(const struct flowctl *fc)
+{
+    return hmap_count(&fc->desired);
+}
+
+uint64_t
+flowctl_desired_gen(const struct flowctl *fc)
+{
+    return fc->desired_gen;
+}
+
+uint64_t
+flowctl_applied_gen(const struct flowctl *fc)
+{
+    return fc->applied_gen;
+}
+
+uint64_t
+flowctl_failed_gen(const struct flowctl *fc)
+{
+    return fc->failed_gen;
+}
+
+bool
+flowctl_is_connected(const struct flowctl *fc)
+{
+    return rconn_is_connected(fc->rconn);
+}
+
+const char *
+flowctl_last_error(const struct flowctl *fc)
+{
+    return fc->last_error;
+}
+
+static ovs_be32
+send_msg(struct flowctl *fc, struct ofpbuf *msg)
+{
+    ovs_be32 xid = ((struct ofp_header *) msg->data)->xid;
+
+    rconn_send(fc->rconn, msg, NULL);
+    return xid;
+}
+
+/* Asks for every flow in every table; returns the request's xid. */
+static ovs_be32
+send_flow_dump(struct flowctl *fc)
+{
+    struct ofputil_flow_stats_request fsr;
+
+    memset(&fsr, 0, sizeof fsr);
+    match_init_catchall(&fsr.match);
+    fsr.table_id = 0xff;
+    fsr.out_port = OFPP_ANY;
+    fsr.out_group = OFPG_ANY;
+    return send_msg(fc, ofputil_encode_flow_stats_request(
+                        &fsr, OFPUTIL_P_OF15_OXM));
+}
+
+/* Calls 'cb' for every flow in flow stats reply 'oh'.  Returns true if it
+ * was the last reply of its dump. */
+static bool
+for_each_dumped_flow(struct flowctl *fc, const struct ofp_header *oh,
+                     void (*cb)(struct flowctl *, struct hmap *,
+                                const struct ofputil_flow_stats *),
+                     struct hmap *map)
+{
+    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int retval;
+
+        retval = ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts);
+        if (retval) {
+            if (retval != EOF) {
+                set_error(fc, "bad flow stats reply: %s",
+                          ofperr_to_string(retval));
+            }
+            break;
+        }
+        cb(fc, map, &fs);
+    }
+    ofpbuf_uninit(&ofpacts);
+    return !ofpmp_more(oh);
+}
+
+static void
+start_dump(struct flowctl *fc)
+{
+    COVERAGE_INC(flowctl_resync);
+    fc->dump_xid = send_flow_dump(fc);
+    /* 'installed' keeps naming the flows we own; the dump refreshes it. */
+    entries_copy(&fc->pending, &fc->installed);
+    entries_clear(&fc->installed);
+    fc->state = S_DUMPING;
+}
+
+/* Takes one flow of a reconciliation dump into 'installed': ours if it is
+ * desired, or was installed by us before the connection dropped. */
+static void
+dump_flow(struct flowctl *fc, struct hmap *installed,
+          const struct ofputil_flow_stats *fs)
+{
+    struct minimatch match;
+
+    minimatch_init(&match, &fs->match);
+    if (entry_find(&fc->desired, fs->table_id, fs->priority, &match)
+        || entry_find(&fc->pending, fs->table_id, fs->priority, &match)) {
+        entry_insert(installed, fs->table_id, fs->priority, &match,
+                     fs->cookie, fs->ofpacts, fs->ofpacts_len);
+    }
+    minimatch_destroy(&match);
+}
+
+static void
+process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    if (for_each_dumped_flow(fc, oh, dump_flow, &fc->installed)) {
+        entries_clear(&fc->pending);
+        fc->resynced = true;
+        fc->state = S_IDLE;
+    }
+}
+
+static void
+put_flow_mod(struct flowctl *fc, struct ovs_list *msgs, uint16_t command,
+             const struct flowctl_flow *e)
+{
+    struct ofputil_bundle_add_msg bam;
+    struct ofputil_flow_mod fm;
+    struct ofpbuf *fm_msg;
+
+    memset(&fm, 0, sizeof fm);
+    fm.match = e->match;
+    fm.priority = e->priority;
+    fm.new_cookie = e->cookie;
+    fm.modify_cookie = command == OFPFC_MODIFY_STRICT;
+    fm.table_id = e->table_id;
+    fm.command = command;
+    fm.buffer_id = UINT32_MAX;
+    fm.out_port = OFPP_ANY;
+    fm.out_group = OFPG_ANY;
+    fm.ofpacts = command == OFPFC_DELETE_STRICT ? NULL : e->ofpacts;
+    fm.ofpacts_len = command == OFPFC_DELETE_STRICT ? 0 : e->ofpacts_len;
+    fm_msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
+
+    memset(&bam, 0, sizeof bam);
+    bam.bundle_id = fc->bundle_id;
+    bam.flags = OFPBF_ORDERED | OFPBF_ATOMIC;
+    bam.msg = fm_msg->data;
+    ovs_list_push_back(msgs, &ofputil_encode_bundle_add(OF_VERSION,
+                                                        &bam)->list_node);
+    ofpbuf_delete(fm_msg);
+}
+
+static struct ofpbuf *
+bundle_ctrl(struct flowctl *fc, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = fc->bundle_id,
+        .type = type,
+        .flags = OFPBF_ORDERED | OFPBF_ATOMIC,
+    };
+    return ofputil_encode_bundle_ctrl_request(OF_VERSION, &bc);
+}
+
+/* Sends the difference between 'desired' and 'installed' as one bundle. */
+static void
+commit(struct flowctl *fc)
+{
+    struct ovs_list msgs = OVS_LIST_INITIALIZER(&msgs);
+    const struct flowctl_flow *d, *i;
+    struct ofpbuf *msg;
+    size_t n = 0;
+
+    fc->bundle_id++;
+    HMAP_FOR_EACH (d, node, &fc->desired) {
+        i = entry_find(&fc->installed, d->table_id, d->priority, &d->match);
+        if (!i) {
+            put_flow_mod(fc, &msgs, OFPFC_ADD, d);
+            n++;
+        } else if (!entry_same(i, d)) {
+            put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d);
+            n++;
+        }
+    }
+    HMAP_FOR_EACH (i, node, &fc->installed) {
+        if (!entry_find(&fc->desired, i->table_id, i->priority, &i->match)) {
+            put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i);
+            n++;
+        }
+    }
+
+    if (!n) {
+        fc->applied_gen = fc->desired_gen;
+        return;
+    }
+
+    /* Open and fill the bundle, then wait for a barrier before committing:
+     * a flow_mod the switch refuses at add time is left out of the bundle
+     * rather than failing it, so committing blindly would apply the rest. */
+    COVERAGE_INC(flowctl_bundle);
+    send_msg(fc, bundle_ctrl(fc, OFPBCT_OPEN_REQUEST));
+    LIST_FOR_EACH_POP (msg, list_node, &msgs) {
+        send_msg(fc, msg);
+    }
+    fc->barrier_xid = send_msg(fc,
+                               ofputil_encode_barrier_request(OF_VERSION));
+    entries_copy(&fc->pending, &fc->desired);
+    fc->inflight_gen = fc->desired_gen;
+    fc->bundle_failed = false;
+    fc->state = S_ADDING;
+    VLOG_DBG("%s: filled bundle %"PRIu32" with %"PRIuSIZE" flow_mods for "
+             "generation %"PRIu64, fc->bridge, fc->bundle_id, n,
+             fc->inflight_gen);
+}
+
+/* The bundle is filled: commit it, or discard it if any part failed. */
+static void
+finish_bundle(struct flowctl *fc)
+{
+    if (fc->bundle_failed) {
+        send_msg(fc, bundle_ctrl(fc, OFPBCT_DISCARD_REQUEST));
+        COVERAGE_INC(flowctl_bundle_failed);
+        fc->failed_gen = fc->inflight_gen;
+        entries_clear(&fc->pending);
+        fc->state = S_IDLE;
+        return;
+    }
+    send_msg(fc, bundle_ctrl(fc, OFPBCT_COMMIT_REQUEST));
+    fc->barrier_xid = send_msg(fc,
+                               ofputil_encode_barrier_request(OF_VERSION));
+    fc->state = S_COMMITTING;
+}
+
+static void
+process_barrier_reply(struct flowctl *fc)
+{
+    if (fc->bundle_failed) {
+        /* The bundle was atomic: nothing of it took effect. */
+        COVERAGE_INC(flowctl_bundle_failed);
+        fc->failed_gen = fc->inflight_gen;
+        entries_clear(&fc->pending);
+    } else {
+        swap_maps(&fc->installed, &fc->pending);
+        entries_clear(&fc->pending);
+        fc->applied_gen = fc->inflight_gen;
+    }
+    fc->state = S_IDLE;
+}
+
+static void
+start_view(struct flowctl *fc)
+{
+    fc->view_xid = send_flow_dump(fc);
+    entries_clear(&fc->view_next);
+    fc->view_next_digest = 0;
+    fc->view_started = time_msec();
+    /* The switch answers in order, so the view reflects everything
+     * applied so far. */
+    fc->view_next_gen = fc->applied_gen;
+    fc->view_wanted = false;
+    fc->view_in_flight = true;
+}
+
+/* Takes one flow of a view dump, whatever it is. */
+static void
+view_flow(struct flowctl *fc, struct hmap *view,
+          const struct ofputil_flow_stats *fs)
+{
+    struct minimatch match;
+    uint32_t h;
+
+    minimatch_init(&match, &fs->match);
+    h = hash_bytes(fs->ofpacts, fs->ofpacts_len,
+                   minimatch_hash(&match, hash_2words(
+                       fs->table_id, fs->priority)));
+    fc->view_next_digest += hash_2words(h, ntohll(fs->cookie)) | 1ULL << 32;
+    entry_insert(view, fs->table_id, fs->priority, &match, fs->cookie,
+                 fs->ofpacts, fs->ofpacts_len);
+    minimatch_destroy(&match);
+}
+
+static void
+process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    if (for_each_dumped_flow(fc, oh, view_flow, &fc->view_next)) {
+        swap_maps(&fc->view, &fc->view_next);
+        entries_clear(&fc->view_next);
+        fc->view_digest = fc->view_next_digest;
+        fc->view_ms = time_msec() - fc->view_started;
+        if (fc->view_ms >= 100) {
+            static struct vlog_rate_limit view_rl
+                = VLOG_RATE_LIMIT_INIT(1, 1);
+
+            VLOG_INFO_RL(&view_rl, "flow table of %s read in %lld ms "
+                         "(%"PRIuSIZE" flows)", fc->bridge, fc->view_ms,
+                         hmap_count(&fc->view));
+        }
+        fc->view_gen = fc->view_next_gen;
+        fc->view_seqno++;
+        fc->view_in_flight = false;
+    }
+}
+
+/* Asks for a fresh view of every flow on the switch, hand-added flows
+ * included; flowctl_view_seqno() changes when it is complete. */
+void
+flowctl_request_view(struct flowctl *fc)
+{
+    fc->view_wanted = true;
+}
+
+/* Returns the latest complete view of the switch's flows (owned by 'fc'),
+ * and stores in '*gen' the applied generation it reflects at least. */
+const struct hmap *
+flowctl_view(const struct flowctl *fc, uint64_t *gen)
+{
+    if (gen) {
+        *gen = fc->view_gen;
+    }
+    return &fc->view;
+}
+
+unsigned int
+flowctl_view_seqno(const struct flowctl *fc)
+{
+    return fc->view_seqno;
+}
+
+/* A digest of the current view's flows (tables, priorities, matches,
+ * cookies, actions) that does not depend on their order: equal views have
+ * equal digests, so callers can skip work on a view that did not change. */
+uint64_t
+flowctl_view_digest(const struct flowctl *fc)
+{
+    return fc->view_digest;
+}
+
+/* How long, in ms, the last complete view took to read. */
+long long int
+flowctl_view_ms(const struct flowctl *fc)
+{
+    return fc->view_ms;
+}
+
+static void
+process_msg(struct flowctl *fc, const struct ofp_header *oh)
+{
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        return;
+    }
+    if (type == OFPTYPE_ERROR) {
+        enum ofperr error = ofperr_decode_msg(oh, NULL);
+
+        if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
+            /* The first error names the flow_mod that failed; the bundle's
+             * own OFPBFC_MSG_FAILED may follow it. */
+            if (!fc->bundle_failed) {
+                fc->bundle_failed = true;
+                set_error(fc, "switch refused generation %"PRIu64": %s",
+                          fc->inflight_gen, ofperr_to_string(error));
+            }
+        } else {
+            set_error(fc, "OpenFlow error: %s", ofperr_to_string(error));
+        }
+    } else if (type == OFPTYPE_PACKET_IN) {
+        if (fc->n_packet_ins < MAX_PACKET_INS) {
+            struct ofpbuf *copy = ofpbuf_clone_data(oh, ntohs(oh->length));
+
+            COVERAGE_INC(flowctl_packet_in);
+            ovs_list_push_back(&fc->packet_ins, &copy->list_node);
+            fc->n_packet_ins++;
+        } else {
+            COVERAGE_INC(flowctl_packet_in_dropped);
+        }
+    } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->view_in_flight
+               && oh->xid == fc->view_xid) {
+        process_view_reply(fc, oh);
+    } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->state == S_DUMPING
+               && oh->xid == fc->dump_xid) {
+        process_dump_reply(fc, oh);
+    } else if (type == OFPTYPE_BARRIER_REPLY && fc->n_barriers
+               && oh->xid == fc->barrier_xids[0]) {
+        fc->n_barriers--;
+        memmove(fc->barrier_xids, fc->barrier_xids + 1,
+                fc->n_barriers * sizeof *fc->barrier_xids);
+        fc->barriers_done++;
+    } else if (type == OFPTYPE_BARRIER_REPLY && oh->xid == fc->barrier_xid) {
+        if (fc->state == S_ADDING) {
+            finish_bundle(fc);
+        } else if (fc->state == S_COMMITTING) {
+            process_barrier_reply(fc);
+        }
+    }
+}
+
+void
+flowctl_run(struct flowctl *fc)
+{
+    int i;
+
+    rconn_run(fc->rconn);
+    if (rconn_get_connection_seqno(fc->rconn) != fc->conn_seqno) {
+        /* A new connection (ovs-vswitchd may have restarted): until the
+         * switch has been reconciled, it does not hold the desired flows,
+         * so they form a new generation. */
+        fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
+        fc->desired_gen++;
+        if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
+            /* Whether a commit in flight took effect is unknown: the dump
+             * on reconnection tells. */
+            entries_clear(&fc->pending);
+        } else if (fc->state == S_DUMPING) {
+            /* Keep owning what the interrupted dump had not seen yet. */
+            struct flowctl_flow *e;
+
+            HMAP_FOR_EACH (e, node, &fc->pending) {
+                if (!entry_find(&fc->installed, e->table_id, e->priority,
+                                &e->match)) {
+                    entry_insert(&fc->installed, e->table_id, e->priority,
+                                 &e->match, e->cookie, e->ofpacts,
+                                 e->ofpacts_len);
+                }
+            }
+            entries_clear(&fc->pending);
+        }
+        fc->state = S_DISCONNECTED;
+        /* Barriers of the old connection will never be answered. */
+        fc->n_barriers = 0;
+        fc->barriers_done = fc->barriers_sent;
+        if (fc->view_in_flight) {
+            fc->view_in_flight = false;
+            fc->view_wanted = true;
+        }
+    }
+    if (!rconn_is_connected(fc->rconn)) {
+        return;
+    }
+    if (fc->state == S_DISCONNECTED) {
+        /* A service connection gets packet-ins only once it sets a nonzero
+         * miss_send_len; continuations need the NXT_PACKET_IN2 format. */
+        struct ofputil_switch_config config = {
+            .frag = OFPUTIL_FRAG_NORMAL,
+            .invalid_ttl_to_controller = -1,
+            .miss_send_len = UINT16_MAX,
+        };
+
+        send_msg(fc, ofputil_encode_set_config(&config, OF_VERSION));
+        send_msg(fc, ofputil_encode_set_packet_in_format(
+                     OF_VERSION, OFPUTIL_PACKET_IN_NXT2));
+        start_dump(fc);
+    }
+
+    for (i = 0; i < 50; i++) {
+        struct ofpbuf *msg = rconn_recv(fc->rconn);
+
+        if (!msg) {
+            break;
+        }
+        process_msg(fc, msg->data);
+        ofpbuf_delete(msg);
+    }
+
+    if (fc->state == S_IDLE
+        && (fc->resynced || (fc->applied_gen != fc->desired_gen
+                             && fc->failed_gen != fc->desired_gen))) {
+        fc->resynced = false;
+        commit(fc);
+    }
+    if (fc->state == S_IDLE && fc->view_wanted && !fc->view_in_flight) {
+        start_view(fc);
+    }
+}
+
+/* Returns the oldest packet-in the switch sent on this bridge's
+ * connection, as a whole OpenFlow message, or NULL if there is none.  The
+ * caller owns it and must ofpbuf_delete() it. */
+struct ofpbuf *
+flowctl_recv_packet_in(struct flowctl *fc)
+{
+    if (ovs_list_is_empty(&fc->packet_ins)) {
+        return NULL;
+    }
+    fc->n_packet_ins--;
+    return CONTAINER_OF(ovs_list_pop_front(&fc->packet_ins), struct ofpbuf,
+                        list_node);
+}
+
+/* Sends 'msg' (an OpenFlow 1.5 message such as NXT_RESUME or a packet-out,
+ * which this function takes over) on the bridge's connection.  Returns 0,
+ * or ENOTCONN if there is no connection, in which case 'msg' is freed. */
+int
+flowctl_send(struct flowctl *fc, struct ofpbuf *msg)
+{
+    if (!rconn_is_connected(fc->rconn)) {
+        ofpbuf_delete(msg);
+        return ENOTCONN;
+    }
+    send_msg(fc, msg);
+    return 0;
+}
+
+/* Sends a barrier after whatever was sent before it with flowctl_send()
+ * and returns its sequence number: once flowctl_barriers_done() reaches
+ * it, the switch has processed those messages (or the connection dropped;
+ * see flowctl_is_connected()).  Returns 0, sending nothing, if there is no
+ * connection. */
+uint64_t
+flowctl_barrier(struct flowctl *fc)
+{
+    if (!rconn_is_connected(fc->rconn)) {
+        return 0;
+    }
+    if (fc->n_barriers >= fc->allocated_barriers) {
+        fc->barrier_xids = x2nrealloc(fc->barrier_xids,
+                                      &fc->allocated_barriers,
+                                      sizeof *fc->barrier_xids);
+    }
+    fc->barrier_xids[fc->n_barriers++]
+        = send_msg(fc, ofputil_encode_barrier_request(OF_VERSION));
+    return ++fc->barriers_sent;
+}
+
+/* Changes whenever the connection to the switch goes up or down: a barrier
+ * reply counts only on the connection its barrier went out on. */
+unsigned int
+flowctl_connection_seqno(const struct flowctl *fc)
+{
+    return rconn_get_connection_seqno(fc->rconn);
+}
+
+/* Returns the sequence number of the last barrier (flowctl_barrier()) that
+ * the switch has answered, or that a lost connection ended. */
+uint64_t
+flowctl_barriers_done(const struct flowctl *fc)
+{
+    return fc->barriers_done;
+}
+
+/* For callers that send many messages with flowctl_send(): returns true if
+ * the switch has processed everything sent before the last call to
+ * flowctl_pace_barrier() (or there was none, or the connection dropped
+ * since).  A caller that sends a batch only when this returns true, and
+ * calls flowctl_pace_barrier() after it, keeps at most one batch queued in
+ * the switch, so that the switch's other work (forwarding) goes on between
+ * batches. */
+bool
+flowctl_pace_ready(const struct flowctl *fc)
+{
+    return fc->barriers_done == fc->barriers_sent
+           && rconn_is_connected(fc->rconn);
+}
+
+/* Marks the end of a batch sent with flowctl_send(): flowctl_pace_ready()
+ * returns false until the switch has processed it. */
+void
+flowctl_pace_barrier(struct flowctl *fc)
+{
+    flowctl_barrier(fc);
+}
+
+void
+flowctl_wait(struct flowctl *fc)
+{
+    if (!ovs_list_is_empty(&fc->packet_ins)
+        || (fc->state == S_IDLE && rconn_is_connected(fc->rconn)
+            && fc->applied_gen != fc->desired_gen
+            && fc->failed_gen != fc->desired_gen)) {
+        /* Work to hand over, or changes to commit. */
+        poll_immediate_wake();
+    }
+    rconn_run_wait(fc->rconn);
+    rconn_recv_wait(fc->rconn);
+}

@@ -1,0 +1,104 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_FLOWCTL_H
+#define ROAM_FLOWCTL_H 1
+
+/* Flow control: the only code in roamd that programs OpenFlow flows.
+ *
+ * One flowctl per bridge owns one OpenFlow 1.5 connection to it.  Callers
+ * edit a table of *desired* flows; flowctl keeps track of the flows it has
+ * *installed* and sends only the difference, all of it in one atomic,
+ * ordered bundle: opened and filled, then, after a barrier shows that the
+ * switch accepted every flow_mod, committed and followed by another barrier
+ * (or discarded, if any flow_mod was refused).  The applied generation
+ * advances to the generation of the desired table the bundle carried only
+ * when the barrier reply arrives, so "applied >= N" means the switch holds
+ * exactly what was desired at generation N.  Tests (and roamd's callers)
+ * wait on it.
+ *
+ * flowctl owns only the flows it installed: flows an operator added by hand
+ * are never touched.  After a reconnection (for example, ovs-vswitchd
+ * restarted) it dumps the switch's flows, reconciles them against the
+ * desired table and re-installs whatever is missing.
+ *
+ * It also hands the caller the packet-ins the switch sends (roam's arrival
+ * gates use "controller" actions) and sends messages the caller builds, such
+ * as NXT_RESUME, on the same connection.
+ *
+ * On request it also reads the switch's whole flow table, hand-added flows
+ * included (flowctl_request_view()), which roamd classifies into VMs'
+ * rules. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/hmap.h"
+#include "openvswitch/match.h"
+#include "openvswitch/types.h"
+
+struct flowctl;
+struct ofpact;
+struct ofpbuf;
+
+/* A flow, identified by table, priority and match. */
+struct flowctl_flow {
+    struct hmap_node node;
+    uint8_t table_id;
+    uint16_t priority;
+    struct minimatch match;
+    ovs_be64 cookie;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+};
+
+struct flowctl *flowctl_create(const char *bridge, const char *target);
+void flowctl_destroy(struct flowctl *);
+
+void flowctl_run(struct flowctl *);
+void flowctl_wait(struct flowctl *);
+
+int flowctl_add_flow(struct flowctl *, const char *flow, char **errorp);
+int flowctl_remove_flow(struct flowctl *, const char *flow, char **errorp);
+void flowctl_clear(struct flowctl *);
+bool flowctl_disown_flow(struct flowctl *, const char *flow);
+bool flowctl_disown_entry(struct flowctl *, const struct flowctl_flow *);
+size_t flowctl_count(const struct flowctl *);
+
+uint64_t flowctl_desired_gen(const struct flowctl *);
+uint64_t flowctl_applied_gen(const struct flowctl *);
+bool flowctl_is_connected(const struct flowctl *);
+const char *flowctl_last_error(const struct flowctl *);
+uint64_t flowctl_failed_gen(const struct flowctl *);
+
+/* Every flow on the switch, hand-added ones included. */
+void flowctl_request_view(struct flowctl *);
+const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
+unsigned int flowctl_view_seqno(const struct flowctl *);
+uint64_t flowctl_view_digest(const struct flowctl *);
+long long int flowctl_view_ms(const struct flowctl *);
+
+/* Packet-ins, and messages to the switch. */
+struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
+int flowctl_send(struct flowctl *, struct ofpbuf *msg);
+uint64_t flowctl_barrier(struct flowctl *);
+uint64_t flowctl_barriers_done(const struct flowctl *);
+unsigned int flowctl_connection_seqno(const struct flowctl *);
+bool flowctl_pace_ready(const struct flowctl *);
+void flowctl_pace_barrier(struct flowctl *);
+
+#endif /* flowctl.h */

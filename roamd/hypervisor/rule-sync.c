@@ -1,0 +1,331 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "roamd/hypervisor/rule-sync.h"
+
+#include <inttypes.h>
+
+#include "db/roam-idl.h"
+#include "roamd/core/context.h"
+#include "roamd/core/flowctl.h"
+#include "roamd/hypervisor/followed-vm.h"
+#include "roamd/hypervisor/gate.h"
+#include "roamd/hypervisor/rules.h"
+#include "roamd/hypervisor/vif.h"
+#include "byte-order.h"
+#include "coverage.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "sset.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(rule_sync);
+
+COVERAGE_DEFINE(rule_sync_classify);
+COVERAGE_DEFINE(rule_sync_save);
+COVERAGE_DEFINE(rule_sync_sweep);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* Renders 'vm''s saved rules: all of them for 'port', or, with 'leaving',
+ * only its receive rules, for the uplink 'port' (none if there is no
+ * uplink, 'port' == OFPP_NONE). */
+void
+rule_sync_render(const struct roamrec_vm *vm, ofp_port_t port, bool leaving,
+             struct sset *flows)
+{
+    size_t i;
+
+    sset_init(flows);
+    if (port == OFPP_NONE) {
+        return;
+    }
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        if (!leaving || !strcmp(r->direction, "receive")) {
+            char *error;
+            char *flow = rules_render(r->table_id, r->priority,
+                                      (uint64_t) r->cookie, r->match,
+                                      r->actions, port, &error);
+            if (flow) {
+                sset_add_and_free(flows, flow);
+            } else {
+                VLOG_WARN_RL(&rl, "VM %s: cannot render its saved rule "
+                             "\"%s actions=%s\" (%s); it stays saved, "
+                             "uninstalled", vm->name, r->match, r->actions,
+                             error);
+                free(error);
+            }
+        }
+    }
+}
+
+/* Returns, for 'vm' held by this host ('chassis'), 1 if another VM here
+ * has its MAC, plus 2 if another has its IPv4 address: tenants' networks
+ * may overlap, and then an address alone does not tell the VMs' rules
+ * apart (rules.h). */
+static unsigned int
+vm_shares_addresses(struct ovsdb_idl *roam_idl,
+                    const struct roamrec_host *chassis,
+                    const struct roamrec_vm *vm)
+{
+    const struct roamrec_vm *other;
+    struct eth_addr mac, omac;
+    unsigned int shared = 0;
+
+    if (!eth_addr_from_string(vm->real_mac, &mac)) {
+        return 0;
+    }
+    ROAMREC_VM_FOR_EACH (other, roam_idl) {
+        if (other == vm || other->host != chassis
+            || strcmp(other->state, "running")) {
+            continue;
+        }
+        if (eth_addr_from_string(other->real_mac, &omac)
+            && eth_addr_equals(mac, omac)) {
+            shared |= 1;
+        }
+        if (vm->real_ip[0] && !strcmp(vm->real_ip, other->real_ip)) {
+            shared |= 2;
+        }
+    }
+    return shared;
+}
+
+/* One rule in logical form, as classified from the switch. */
+struct lrule {
+    const char *direction;      /* "send" or "receive". */
+    uint8_t table_id;
+    uint16_t priority;
+    uint64_t cookie;
+    char *match;
+    char *actions;
+};
+
+static char *
+rule_key(const char *dir, int64_t table, int64_t prio, uint64_t cookie,
+         const char *match, const char *actions)
+{
+    return xasprintf("%s|%"PRId64"|%"PRId64"|%#"PRIx64"|%s|%s", dir, table,
+                     prio, cookie, match, actions);
+}
+
+/* Classifies the bridge's current flows for 'vm' at 'v->port' and, if its
+ * rules differ from what the database holds, saves them there (write-ahead
+ * for any later move).  Adopts them all into the desired table, so that
+ * flowctl owns them and can move them later. */
+static void
+save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
+           struct ovsdb_idl_txn *txn)
+{
+    const struct hmap *view = flowctl_view(fc, NULL);
+    struct sset have = SSET_INITIALIZER(&have);
+    struct sset now = SSET_INITIALIZER(&now);
+    struct sset flows = SSET_INITIALIZER(&flows);
+    const struct flowctl_flow *ff;
+    struct lrule *lrules;
+    size_t i, n = 0, n_unclassified = 0;
+    struct rules_vm rv;
+
+    COVERAGE_INC(rule_sync_classify);
+    memset(&rv, 0, sizeof rv);
+    rv.port = v->port;
+    rv.vlan = v->vlan;
+    rv.mac_shared = (v->shared & 1) != 0;
+    rv.ip_shared = (v->shared & 2) != 0;
+    if (!eth_addr_from_string(vm->real_mac, &rv.mac)) {
+        sset_destroy(&have);
+        sset_destroy(&now);
+        sset_destroy(&flows);
+        return;
+    }
+    if (vm->real_ip[0] && !ip_parse(vm->real_ip, &rv.ip)) {
+        rv.ip = 0;
+    }
+
+    lrules = xmalloc(hmap_count(view) * sizeof *lrules + 1);
+    HMAP_FOR_EACH (ff, node, view) {
+        struct lrule *lr = &lrules[n];
+        struct match match;
+        const char *why;
+        enum rules_class c;
+
+        if (gate_cookie_is_ours(ff->cookie)) {
+            continue;           /* Gates are roam's own, never rules. */
+        }
+        minimatch_expand(&ff->match, &match);
+        c = rules_classify(&match, ff->ofpacts, ff->ofpacts_len, &rv, &why);
+        if (c == RULES_UNCLASSIFIED) {
+            n_unclassified++;
+            VLOG_WARN_RL(&rl, "VM %s: flow in table %"PRIu8" at priority "
+                         "%"PRIu16" not moved: it %s", vm->name,
+                         ff->table_id, ff->priority, why);
+        } else if (c != RULES_OTHER
+                   && !rules_to_logical(&match, ff->ofpacts, ff->ofpacts_len,
+                                        &rv, &lr->match, &lr->actions)) {
+            lr->direction = rules_class_to_string(c);
+            lr->table_id = ff->table_id;
+            lr->priority = ff->priority;
+            lr->cookie = ntohll(ff->cookie);
+            sset_add_and_free(&now, rule_key(lr->direction, lr->table_id,
+                                             lr->priority, lr->cookie,
+                                             lr->match, lr->actions));
+            char *flow = rules_render(lr->table_id, lr->priority,
+                                      lr->cookie, lr->match, lr->actions,
+                                      v->port, NULL);
+            if (flow) {
+                sset_add_and_free(&flows, flow);
+            }
+            n++;
+        }
+    }
+    v->n_unclassified = n_unclassified;
+    v->n_rules = n;
+
+    for (i = 0; i < vm->n_rules; i++) {
+        const struct roamrec_rule *r = vm->rules[i];
+
+        sset_add_and_free(&have, rule_key(r->direction, r->table_id,
+                                          r->priority, (uint64_t) r->cookie,
+                                          r->match, r->actions));
+    }
+    if (!sset_equals(&have, &now) && txn) {
+        struct roamrec_rule **rows = xmalloc(n * sizeof *rows + 1);
+
+        for (i = 0; i < n; i++) {
+            rows[i] = roamrec_rule_insert(txn);
+            roamrec_rule_set_direction(rows[i], lrules[i].direction);
+            roamrec_rule_set_table_id(rows[i], lrules[i].table_id);
+            roamrec_rule_set_priority(rows[i], lrules[i].priority);
+            roamrec_rule_set_cookie(rows[i], (int64_t) lrules[i].cookie);
+            roamrec_rule_set_match(rows[i], lrules[i].match);
+            roamrec_rule_set_actions(rows[i], lrules[i].actions);
+        }
+        COVERAGE_INC(rule_sync_save);
+        VLOG_INFO("VM %s: saving %"PRIuSIZE" rules", vm->name, n);
+        roamrec_vm_set_rules(vm, rows, n);
+        free(rows);
+    }
+    for (i = 0; i < n; i++) {
+        free(lrules[i].match);
+        free(lrules[i].actions);
+    }
+    free(lrules);
+    sset_destroy(&have);
+    sset_destroy(&now);
+
+    /* Own what was saved, so that it can be moved later. */
+    fvm_set_flows(v, fc, &flows);
+}
+
+/* Saves held VM 'v''s rules ('vm' is its row) whenever the switch's flows
+ * changed since the last look, or the database does not hold what was
+ * saved, once the switch has applied every edit of 'v''s. */
+void
+rule_sync_run(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
+              const struct roamd_ctx *ctx)
+{
+    uint64_t view_gen;
+
+    flowctl_view(fc, &view_gen);
+    if (flowctl_view_seqno(fc) == v->view_seqno
+        || view_gen < v->change_gen
+        || flowctl_applied_gen(fc) < v->change_gen) {
+        return;
+    }
+    v->view_seqno = flowctl_view_seqno(fc);
+    /* Classify again only if the switch's flows changed, or the database
+     * does not hold what was saved. */
+    unsigned int shared = vm_shares_addresses(ctx->roam_idl, ctx->chassis,
+                                              vm);
+    if (flowctl_view_digest(fc) != v->view_digest
+        || vm->n_rules != v->n_rules || shared != v->shared) {
+        v->view_digest = flowctl_view_digest(fc);
+        v->shared = shared;
+        save_rules(v, fc, vm, ctx->roam_txn);
+    }
+}
+
+/* Removes from 'fc''s switch (bridge 'bridge') the rules
+ * of VMs that other hosts hold and this process does not track: leftovers
+ * of a previous roamd process killed while such a VM was leaving.  They
+ * are the VM's saved rules rendered for its port here (while the port
+ * exists) and its receive rules rendered for the uplink (the redirects);
+ * only exact matches go, so nothing an operator added is touched.  Gate
+ * flows (roam's own cookie) that no VM tracked here uses go too. */
+void
+rule_sync_sweep(struct follow *f, struct flowctl *fc, const char *bridge,
+                const struct roamd_ctx *ctx)
+{
+    ofp_port_t uplink = fvm_uplink(f, bridge);
+    const struct flowctl_flow *ff;
+    const struct roamrec_vm *vm;
+    size_t n_gates = 0;
+
+    COVERAGE_INC(rule_sync_sweep);
+    ROAMREC_VM_FOR_EACH (vm, ctx->roam_idl) {
+        const struct vif *vif = vif_table_find(f->vifs, vm->iface_id);
+        struct sset flows;
+        const char *flow;
+        size_t n = 0;
+
+        if (vm->host == ctx->chassis || fvm_find(f, vm->iface_id)) {
+            continue;
+        }
+        rule_sync_render(vm, uplink, true, &flows);
+        if (vif && !strcmp(vif->bridge, bridge)) {
+            struct sset at_port;
+
+            rule_sync_render(vm, vif->ofport, false, &at_port);
+            SSET_FOR_EACH (flow, &at_port) {
+                sset_add(&flows, flow);
+            }
+            sset_destroy(&at_port);
+        }
+        SSET_FOR_EACH (flow, &flows) {
+            n += flowctl_disown_flow(fc, flow);
+        }
+        if (n) {
+            VLOG_INFO("VM %s: removing %"PRIuSIZE" rules left over from "
+                      "before a restart", vm->name, n);
+        }
+        sset_destroy(&flows);
+    }
+
+    HMAP_FOR_EACH (ff, node, flowctl_view(fc, NULL)) {
+        uint32_t id = ntohll(ff->cookie) & UINT32_MAX;
+        const struct fvm *v;
+        bool used = false;
+
+        if (!gate_cookie_is_ours(ff->cookie)) {
+            continue;
+        }
+        HMAP_FOR_EACH (v, node, &f->vms) {
+            used |= v->gate_id == id;
+        }
+        if (!used) {
+            n_gates += flowctl_disown_entry(fc, ff);
+        }
+    }
+    if (n_gates) {
+        VLOG_INFO("bridge %s: removing %"PRIuSIZE" gate flows no VM here "
+                  "uses (learned by an opened gate, or left over from "
+                  "before a restart)", bridge, n_gates);
+    }
+}
