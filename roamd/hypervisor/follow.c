@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/resource.h>
 
 #include "db/migration.h"
 #include "db/roam-idl.h"
@@ -77,6 +78,7 @@ follow_create(long long int straggler_ms, long long int activate_ms,
 
     hmap_init(&f->vms);
     shash_init(&f->swept);
+    shash_init(&f->view_indexes);
     f->appctl = appctl;
     f->pins = pins;
     f->vifs = vifs;
@@ -86,6 +88,7 @@ follow_create(long long int straggler_ms, long long int activate_ms,
     f->buffer_limit = buffer_limit;
     f->next_gate_id = 1;
     f->rescan_budget = 5;
+    f->scan_cpu_start = -1;
     /* A gate id of an earlier roamd may still name a gate in ovs-vswitchd
      * (gates there expire on their own): this run's ids differ. */
     f->dp_nonce = random_uint32();
@@ -103,6 +106,7 @@ follow_destroy(struct follow *f)
         }
         hmap_destroy(&f->vms);
         shash_destroy(&f->swept);
+        rule_sync_destroy_indexes(f);
         sset_destroy(&f->activated);
         free(f);
     }
@@ -157,24 +161,49 @@ follow_activated(struct follow *f)
     return &f->activated;
 }
 
+/* This process's CPU time so far, in ms. */
+static long long int
+process_cpu_ms(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru)) {
+        return 0;
+    }
+    return ((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000LL
+            + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
+}
+
 /* Whether the switch's flows are due to be read again; if so, schedules
- * the next read.  Reading a large flow table is not free: reading takes at
- * most 'f->rescan_budget' percent of the time. */
+ * the next read.  Reading a large flow table is not free: reading (roamd's
+ * CPU time from one reading's request until its index is built, or the
+ * switch's time to answer, whichever is more) takes at most
+ * 'f->rescan_budget' percent of the time. */
 static bool
 follow_scan_due(struct follow *f, const struct shash *flowctls)
 {
     long long int now = time_msec();
+    long long int cpu = process_cpu_ms();
     long long int interval = SCAN_MS;
     struct shash_node *node;
 
+    if (f->scan_cpu_start >= 0 && f->index_ms >= 0) {
+        /* The index of the reading asked for last is built. */
+        f->scan_cpu_ms = cpu - f->scan_cpu_start;
+        f->scan_cpu_start = -1;
+    }
     if (now < f->next_scan) {
         return false;
     }
     SHASH_FOR_EACH (node, flowctls) {
-        interval = MAX(interval, (flowctl_view_ms(node->data) * 100
-                                  / f->rescan_budget));
+        long long int cost = MAX(flowctl_view_ms(node->data),
+                                 f->scan_cpu_ms);
+
+        interval = MAX(interval, cost * 100 / f->rescan_budget);
     }
     f->next_scan = now + interval;
+    f->scan_cpu_start = cpu;
+    f->index_ms = -1;
     COVERAGE_INC(follow_scan);
     return true;
 }
@@ -244,7 +273,7 @@ follow_held(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     if (v->pin_until && now >= v->pin_until) {
         arrival_settle(f, v, ctx);
     }
-    rule_sync_run(v, fc, vm, ctx);
+    rule_sync_run(f, v, fc, vm, ctx);
     if (scan) {
         flowctl_request_view(fc);
     }

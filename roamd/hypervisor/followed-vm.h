@@ -76,12 +76,14 @@ struct fvm {
     struct sset gates;          /* Its gate or redirect flows there. */
     uint64_t change_gen;        /* Desired generation after our last edit. */
     unsigned int view_seqno;    /* Last view looked at. */
-    uint64_t view_digest;       /* Digest of the last view classified. */
+    uint64_t view_digest;       /* Digest of the flows that referred to
+                                 * the VM when last classified. */
     long long int deadline;     /* FVM_LEAVING: when redirects go;
                                  * FVM_ARRIVING: when to give up. */
     size_t n_rules;
     size_t n_unclassified;
-    unsigned int shared;        /* vm_shares_addresses() when classified. */
+    unsigned int shared;        /* vm_shares_addresses(), last look. */
+    unsigned int shared_classified;     /* ...when last classified. */
     long long int arrived_at;   /* When it arrived here, until active. */
     int64_t seq;                /* FVM_ARRIVING: the seq a claim gets;
                                  * else the seq it had here. */
@@ -151,6 +153,13 @@ struct follow {
     uint32_t next_gate_id;
     uint32_t dp_nonce;          /* Upper half of datapath gate ids. */
     struct shash swept;         /* Bridge -> view seqno last swept. */
+    struct shash view_indexes;  /* Bridge -> its view's index
+                                 * (rule-sync.c). */
+    long long int index_ms;     /* How long the last index took, or -1
+                                 * while a reading is asked for. */
+    long long int scan_cpu_start;   /* CPU ms when the last reading was
+                                     * asked for, or -1. */
+    long long int scan_cpu_ms;  /* CPU ms the last reading cost roamd. */
     const struct vif_table *vifs;   /* VM ports and uplinks (vif.h). */
     struct sset activated;      /* For follow_activated(). */
     bool agent_activation;      /* Open gates from roamd, not the switch. */

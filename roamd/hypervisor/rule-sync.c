@@ -28,10 +28,14 @@
 #include "roamd/hypervisor/rules.h"
 #include "roamd/hypervisor/vif.h"
 #include "byte-order.h"
+#include "hash.h"
+#include "openvswitch/ofp-actions.h"
 #include "coverage.h"
+#include "flow.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "sset.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(rule_sync);
@@ -39,6 +43,7 @@ VLOG_DEFINE_THIS_MODULE(rule_sync);
 COVERAGE_DEFINE(rule_sync_classify);
 COVERAGE_DEFINE(rule_sync_save);
 COVERAGE_DEFINE(rule_sync_sweep);
+COVERAGE_DEFINE(rule_sync_index);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -126,49 +131,279 @@ rule_key(const char *dir, int64_t table, int64_t prio, uint64_t cookie,
                      prio, cookie, match, actions);
 }
 
-/* Classifies the bridge's current flows for 'vm' at 'v->port' and, if its
- * rules differ from what the database holds, saves them there (write-ahead
- * for any later move).  Adopts them all into the desired table, so that
- * flowctl owns them and can move them later. */
+/* The index of a bridge's view (flowctl_view()): for each port, MAC and
+ * IPv4 address that flows refer to exactly (a port they match or output or
+ * enqueue to, an address they match), the flows that do.  Only such flows
+ * can be a VM's rules (rules.h), so a VM's rules are classified among the
+ * flows of its port, MAC and address, not among all of the bridge's: a
+ * reading costs O(flows) once, not once per VM. */
+struct view_flow {
+    const struct flowctl_flow *ff;
+    uint32_t hash;              /* Of its table, priority, match, cookie and
+                                 * actions. */
+};
+
+enum view_key_type { VIEW_KEY_PORT, VIEW_KEY_MAC, VIEW_KEY_IP };
+
+struct view_key {
+    struct hmap_node node;
+    enum view_key_type type;
+    uint64_t value;
+    size_t *flows;              /* Indexes into 'struct view_index''s
+                                 * 'flows'. */
+    size_t n, allocated;
+};
+
+struct view_index {
+    unsigned int seqno;         /* flowctl_view_seqno() indexed. */
+    struct view_flow *flows;
+    size_t n_flows;
+    struct hmap keys;           /* struct view_key. */
+};
+
+static uint32_t
+view_key_hash(enum view_key_type type, uint64_t value)
+{
+    return hash_2words(type, hash_uint64(value));
+}
+
+static void
+view_index_add(struct view_index *ix, enum view_key_type type,
+               uint64_t value, size_t flow)
+{
+    uint32_t hash = view_key_hash(type, value);
+    struct view_key *k;
+
+    HMAP_FOR_EACH_WITH_HASH (k, node, hash, &ix->keys) {
+        if (k->type == type && k->value == value) {
+            goto found;
+        }
+    }
+    k = xzalloc(sizeof *k);
+    k->type = type;
+    k->value = value;
+    hmap_insert(&ix->keys, &k->node, hash);
+found:
+    if (k->n && k->flows[k->n - 1] == flow) {
+        return;                 /* Matches and outputs to one port. */
+    }
+    if (k->n >= k->allocated) {
+        k->flows = x2nrealloc(k->flows, &k->allocated, sizeof *k->flows);
+    }
+    k->flows[k->n++] = flow;
+}
+
+static void
+view_index_clear(struct view_index *ix)
+{
+    struct view_key *k;
+
+    HMAP_FOR_EACH_POP (k, node, &ix->keys) {
+        free(k->flows);
+        free(k);
+    }
+    free(ix->flows);
+    ix->flows = NULL;
+    ix->n_flows = 0;
+}
+
+/* Frees every view index of 'f'. */
+void
+rule_sync_destroy_indexes(struct follow *f)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, &f->view_indexes) {
+        struct view_index *ix = node->data;
+
+        view_index_clear(ix);
+        hmap_destroy(&ix->keys);
+        free(ix);
+    }
+    shash_destroy(&f->view_indexes);
+}
+
+/* Returns the index of 'fc''s current view (bridge 'bridge'), built if
+ * the view is newer than the index. */
+static const struct view_index *
+view_index_get(struct follow *f, const char *bridge, struct flowctl *fc)
+{
+    struct view_index *ix = shash_find_data(&f->view_indexes, bridge);
+    const struct flowctl_flow *ff;
+    const struct hmap *view;
+
+    if (!ix) {
+        ix = xzalloc(sizeof *ix);
+        hmap_init(&ix->keys);
+        shash_add(&f->view_indexes, bridge, ix);
+    } else if (ix->seqno == flowctl_view_seqno(fc)) {
+        return ix;
+    }
+    long long int start = time_usec();
+
+    COVERAGE_INC(rule_sync_index);
+    view_index_clear(ix);
+    view = flowctl_view(fc, NULL);
+    ix->seqno = flowctl_view_seqno(fc);
+    ix->flows = xmalloc(hmap_count(view) * sizeof *ix->flows + 1);
+    HMAP_FOR_EACH (ff, node, view) {
+        size_t i = ix->n_flows;
+        const struct ofpact *a;
+        struct match match;
+
+        if (gate_cookie_is_ours(ff->cookie)) {
+            continue;           /* Gates are roam's own, never rules. */
+        }
+        ix->flows[ix->n_flows++] = (struct view_flow) {
+            .ff = ff,
+            .hash = hash_bytes(ff->ofpacts, ff->ofpacts_len,
+                               minimatch_hash(&ff->match,
+                                              hash_3words(ff->table_id,
+                                                          ff->priority,
+                                                          hash_uint64(
+                                                   ntohll(ff->cookie))))),
+        };
+        minimatch_expand(&ff->match, &match);
+        const struct flow *fl = &match.flow, *m = &match.wc.masks;
+        if (m->in_port.ofp_port == u16_to_ofp(UINT16_MAX)) {
+            view_index_add(ix, VIEW_KEY_PORT,
+                           ofp_to_u16(fl->in_port.ofp_port), i);
+        }
+        OFPACT_FOR_EACH_FLATTENED (a, ff->ofpacts, ff->ofpacts_len) {
+            if (a->type == OFPACT_OUTPUT) {
+                view_index_add(ix, VIEW_KEY_PORT,
+                               ofp_to_u16(ofpact_get_OUTPUT(a)->port), i);
+            } else if (a->type == OFPACT_ENQUEUE) {
+                view_index_add(ix, VIEW_KEY_PORT,
+                               ofp_to_u16(ofpact_get_ENQUEUE(a)->port), i);
+            }
+        }
+        if (eth_addr_equals(m->dl_src, eth_addr_exact)) {
+            view_index_add(ix, VIEW_KEY_MAC, eth_addr_to_uint64(fl->dl_src),
+                           i);
+        }
+        if (eth_addr_equals(m->dl_dst, eth_addr_exact)) {
+            view_index_add(ix, VIEW_KEY_MAC, eth_addr_to_uint64(fl->dl_dst),
+                           i);
+        }
+        if (fl->dl_type == htons(ETH_TYPE_IP)
+            || fl->dl_type == htons(ETH_TYPE_ARP)) {
+            if (m->nw_src == OVS_BE32_MAX) {
+                view_index_add(ix, VIEW_KEY_IP, ntohl(fl->nw_src), i);
+            }
+            if (m->nw_dst == OVS_BE32_MAX) {
+                view_index_add(ix, VIEW_KEY_IP, ntohl(fl->nw_dst), i);
+            }
+        }
+    }
+    f->index_ms = (time_usec() - start) / 1000;
+    return ix;
+}
+
+static int
+compare_size_t(const void *a_, const void *b_)
+{
+    size_t a = *(const size_t *) a_, b = *(const size_t *) b_;
+
+    return a < b ? -1 : a > b;
+}
+
+/* Stores in '*cands' (the caller frees it) the flows of 'ix' that refer to
+ * 'rv''s port, MAC or IPv4 address, each once, and returns how many.
+ * Stores in '*digest' a digest of them that does not depend on order. */
+static size_t
+view_index_candidates(const struct view_index *ix, const struct rules_vm *rv,
+                      size_t **cands, uint64_t *digest)
+{
+    const struct { enum view_key_type type; uint64_t value; } keys[] = {
+        { VIEW_KEY_PORT, ofp_to_u16(rv->port) },
+        { VIEW_KEY_MAC, eth_addr_to_uint64(rv->mac) },
+        { VIEW_KEY_IP, ntohl(rv->ip) },
+    };
+    size_t n = 0, allocated = 0;
+
+    *cands = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        uint32_t hash = view_key_hash(keys[i].type, keys[i].value);
+        const struct view_key *k;
+
+        if (keys[i].type == VIEW_KEY_IP && !rv->ip) {
+            continue;
+        }
+        HMAP_FOR_EACH_WITH_HASH (k, node, hash, &ix->keys) {
+            if (k->type == keys[i].type && k->value == keys[i].value) {
+                while (n + k->n > allocated) {
+                    *cands = x2nrealloc(*cands, &allocated, sizeof **cands);
+                }
+                memcpy(*cands + n, k->flows, k->n * sizeof **cands);
+                n += k->n;
+            }
+        }
+    }
+    if (n) {
+        size_t j = 0;
+
+        qsort(*cands, n, sizeof **cands, compare_size_t);
+        for (size_t i = 0; i < n; i++) {
+            if (!j || (*cands)[j - 1] != (*cands)[i]) {
+                (*cands)[j++] = (*cands)[i];
+            }
+        }
+        n = j;
+    }
+    *digest = 0;
+    for (size_t i = 0; i < n; i++) {
+        *digest += ix->flows[(*cands)[i]].hash | (1ULL << 32);
+    }
+    return n;
+}
+
+/* Fills in 'rv' for 'v' ('vm').  Returns false if the VM has no usable
+ * MAC. */
+static bool
+rules_vm_init(struct rules_vm *rv, const struct fvm *v,
+              const struct roamrec_vm *vm)
+{
+    memset(rv, 0, sizeof *rv);
+    rv->port = v->port;
+    rv->vlan = v->vlan;
+    rv->mac_shared = (v->shared & 1) != 0;
+    rv->ip_shared = (v->shared & 2) != 0;
+    if (!eth_addr_from_string(vm->real_mac, &rv->mac)) {
+        return false;
+    }
+    if (vm->real_ip[0] && !ip_parse(vm->real_ip, &rv->ip)) {
+        rv->ip = 0;
+    }
+    return true;
+}
+
+/* Classifies the 'n' candidate flows 'cands' of 'ix' (the bridge's current
+ * view) for 'vm' ('rv') at 'v->port' and, if its rules differ from what the
+ * database holds, saves them there (write-ahead for any later move).
+ * Adopts them all into the desired table, so that flowctl owns them and
+ * can move them later. */
 static void
 save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
-           struct ovsdb_idl_txn *txn)
+           struct ovsdb_idl_txn *txn, const struct rules_vm *rvp,
+           const struct view_index *ix, const size_t *cands, size_t n_cands)
 {
-    const struct hmap *view = flowctl_view(fc, NULL);
     struct sset have = SSET_INITIALIZER(&have);
     struct sset now = SSET_INITIALIZER(&now);
     struct sset flows = SSET_INITIALIZER(&flows);
-    const struct flowctl_flow *ff;
     struct lrule *lrules;
     size_t i, n = 0, n_unclassified = 0;
-    struct rules_vm rv;
+    struct rules_vm rv = *rvp;
 
     COVERAGE_INC(rule_sync_classify);
-    memset(&rv, 0, sizeof rv);
-    rv.port = v->port;
-    rv.vlan = v->vlan;
-    rv.mac_shared = (v->shared & 1) != 0;
-    rv.ip_shared = (v->shared & 2) != 0;
-    if (!eth_addr_from_string(vm->real_mac, &rv.mac)) {
-        sset_destroy(&have);
-        sset_destroy(&now);
-        sset_destroy(&flows);
-        return;
-    }
-    if (vm->real_ip[0] && !ip_parse(vm->real_ip, &rv.ip)) {
-        rv.ip = 0;
-    }
-
-    lrules = xmalloc(hmap_count(view) * sizeof *lrules + 1);
-    HMAP_FOR_EACH (ff, node, view) {
+    lrules = xmalloc(n_cands * sizeof *lrules + 1);
+    for (size_t k = 0; k < n_cands; k++) {
+        const struct flowctl_flow *ff = ix->flows[cands[k]].ff;
         struct lrule *lr = &lrules[n];
         struct match match;
         const char *why;
         enum rules_class c;
 
-        if (gate_cookie_is_ours(ff->cookie)) {
-            continue;           /* Gates are roam's own, never rules. */
-        }
         minimatch_expand(&ff->match, &match);
         c = rules_classify(&match, ff->ofpacts, ff->ofpacts_len, &rv, &why);
         if (c == RULES_UNCLASSIFIED) {
@@ -238,10 +473,13 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
  * changed since the last look, or the database does not hold what was
  * saved, once the switch has applied every edit of 'v''s. */
 void
-rule_sync_run(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
-              const struct roamd_ctx *ctx)
+rule_sync_run(struct follow *f, struct fvm *v, struct flowctl *fc,
+              const struct roamrec_vm *vm, const struct roamd_ctx *ctx)
 {
-    uint64_t view_gen;
+    const struct view_index *ix;
+    struct rules_vm rv;
+    uint64_t view_gen, digest;
+    size_t *cands, n;
 
     flowctl_view(fc, &view_gen);
     if (flowctl_view_seqno(fc) == v->view_seqno
@@ -250,16 +488,23 @@ rule_sync_run(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
         return;
     }
     v->view_seqno = flowctl_view_seqno(fc);
-    /* Classify again only if the switch's flows changed, or the database
-     * does not hold what was saved. */
+    /* Classify again only if the flows that refer to the VM changed, or
+     * the database does not hold what was saved. */
     unsigned int shared = vm_shares_addresses(ctx->roam_idl, ctx->chassis,
                                               vm);
-    if (flowctl_view_digest(fc) != v->view_digest
-        || vm->n_rules != v->n_rules || shared != v->shared) {
-        v->view_digest = flowctl_view_digest(fc);
-        v->shared = shared;
-        save_rules(v, fc, vm, ctx->roam_txn);
+    ix = view_index_get(f, v->bridge, fc);
+    v->shared = shared;
+    if (!rules_vm_init(&rv, v, vm)) {
+        return;
     }
+    n = view_index_candidates(ix, &rv, &cands, &digest);
+    if (digest != v->view_digest || vm->n_rules != v->n_rules
+        || shared != v->shared_classified) {
+        v->view_digest = digest;
+        v->shared_classified = shared;
+        save_rules(v, fc, vm, ctx->roam_txn, &rv, ix, cands, n);
+    }
+    free(cands);
 }
 
 /* Removes from 'fc''s switch (bridge 'bridge') the rules

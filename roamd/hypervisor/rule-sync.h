@@ -41,8 +41,9 @@ struct sset;
 
 void rule_sync_render(const struct roamrec_vm *, ofp_port_t port,
                       bool leaving, struct sset *flows);
-void rule_sync_run(struct fvm *, struct flowctl *, const struct roamrec_vm *,
-                   const struct roamd_ctx *);
+void rule_sync_run(struct follow *, struct fvm *, struct flowctl *,
+                   const struct roamrec_vm *, const struct roamd_ctx *);
+void rule_sync_destroy_indexes(struct follow *);
 void rule_sync_sweep(struct follow *, struct flowctl *, const char *bridge,
                      const struct roamd_ctx *);
 
