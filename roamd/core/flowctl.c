@@ -29,6 +29,7 @@
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-print.h"
@@ -47,6 +48,8 @@ COVERAGE_DEFINE(flowctl_bundle);
 COVERAGE_DEFINE(flowctl_bundle_failed);
 COVERAGE_DEFINE(flowctl_resync);
 COVERAGE_DEFINE(flowctl_packet_in);
+COVERAGE_DEFINE(flowctl_flow_update);
+COVERAGE_DEFINE(flowctl_view_refresh);
 COVERAGE_DEFINE(flowctl_packet_in_dropped);
 
 /* Packet-ins queued for the caller at most; more are dropped (and
@@ -100,6 +103,13 @@ struct flowctl {
     uint64_t view_next_digest;
     long long int view_started; /* time_msec() the dump in flight began. */
     long long int view_ms;      /* How long the last complete dump took. */
+
+    /* A flow monitor on every table tells when the switch's flows change,
+     * so that an unchanged table is not read again. */
+    ovs_be32 monitor_xid;
+    bool monitor_ok;            /* The switch accepted the monitor. */
+    bool view_dirty;            /* Flows may have changed since the last
+                                 * view began. */
 
     /* Callers' barriers (flowctl_barrier()), oldest first.  The switch
      * answers barriers in order, so the n-th reply completes the n-th. */
@@ -659,9 +669,33 @@ process_barrier_reply(struct flowctl *fc)
     fc->state = S_IDLE;
 }
 
+/* Asks the switch to report every change to any flow in any table (only
+ * that something changed: no initial flows, no actions). */
+static void
+start_monitor(struct flowctl *fc)
+{
+    struct ofputil_flow_monitor_request rq = {
+        .id = 1,
+        .command = OFPFMC_ADD,
+        .flags = OFPFMF_ADD | OFPFMF_REMOVED | OFPFMF_MODIFY,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofpbuf *msg = ofpbuf_new(0);
+
+    match_init_catchall(&rq.match);
+    ofputil_append_flow_monitor_request(&rq, msg, OFPUTIL_P_OF15_OXM);
+    ofpmsg_update_length(msg);
+    fc->monitor_xid = send_msg(fc, msg);
+    fc->monitor_ok = true;
+    fc->view_dirty = true;
+}
+
 static void
 start_view(struct flowctl *fc)
 {
+    fc->view_dirty = false;
     fc->view_xid = send_flow_dump(fc);
     entries_clear(&fc->view_next);
     fc->view_next_digest = 0;
@@ -721,6 +755,18 @@ flowctl_request_view(struct flowctl *fc)
     fc->view_wanted = true;
 }
 
+/* Like flowctl_request_view(), but only if the switch's flows may have
+ * changed since the last view began: the switch reported a change, or
+ * cannot report changes.  An idle switch is then never read again. */
+void
+flowctl_refresh_view(struct flowctl *fc)
+{
+    if (fc->view_dirty || !fc->monitor_ok) {
+        COVERAGE_INC(flowctl_view_refresh);
+        fc->view_wanted = true;
+    }
+}
+
 /* Returns the latest complete view of the switch's flows (owned by 'fc'),
  * and stores in '*gen' the applied generation it reflects at least. */
 const struct hmap *
@@ -762,7 +808,13 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
     if (ofptype_decode(&type, oh)) {
         return;
     }
-    if (type == OFPTYPE_ERROR) {
+    if (type == OFPTYPE_ERROR && oh->xid == fc->monitor_xid
+        && fc->monitor_ok) {
+        VLOG_WARN_RL(&rl, "%s: the switch refused a flow monitor (%s); "
+                     "reading its flows again periodically", fc->bridge,
+                     ofperr_to_string(ofperr_decode_msg(oh, NULL)));
+        fc->monitor_ok = false;
+    } else if (type == OFPTYPE_ERROR) {
         enum ofperr error = ofperr_decode_msg(oh, NULL);
 
         if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
@@ -776,6 +828,12 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
         } else {
             set_error(fc, "OpenFlow error: %s", ofperr_to_string(error));
         }
+    } else if (type == OFPTYPE_FLOW_MONITOR_STATS_REPLY
+               || type == OFPTYPE_FLOW_MONITOR_PAUSED
+               || type == OFPTYPE_FLOW_MONITOR_RESUMED) {
+        /* Some flow changed (or, paused, may have). */
+        COVERAGE_INC(flowctl_flow_update);
+        fc->view_dirty = true;
     } else if (type == OFPTYPE_PACKET_IN) {
         if (fc->n_packet_ins < MAX_PACKET_INS) {
             struct ofpbuf *copy = ofpbuf_clone_data(oh, ntohs(oh->length));
@@ -861,6 +919,7 @@ flowctl_run(struct flowctl *fc)
         send_msg(fc, ofputil_encode_set_config(&config, OF_VERSION));
         send_msg(fc, ofputil_encode_set_packet_in_format(
                      OF_VERSION, OFPUTIL_PACKET_IN_NXT2));
+        start_monitor(fc);
         start_dump(fc);
     }
 

@@ -41,7 +41,9 @@
  *
  * On request it also reads the switch's whole flow table, hand-added flows
  * included (flowctl_request_view()), which roamd classifies into VMs'
- * rules. */
+ * rules.  A flow monitor on every table tells it when any flow changes, so
+ * that flowctl_refresh_view() reads the table again only when something
+ * did: an idle switch is not read at all. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +89,7 @@ uint64_t flowctl_failed_gen(const struct flowctl *);
 
 /* Every flow on the switch, hand-added ones included. */
 void flowctl_request_view(struct flowctl *);
+void flowctl_refresh_view(struct flowctl *);
 const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
 unsigned int flowctl_view_seqno(const struct flowctl *);
 uint64_t flowctl_view_digest(const struct flowctl *);

@@ -275,7 +275,7 @@ follow_held(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     }
     rule_sync_run(f, v, fc, vm, ctx);
     if (scan) {
-        flowctl_request_view(fc);
+        flowctl_refresh_view(fc);
     }
 }
 
@@ -377,7 +377,7 @@ follow_sweep(struct follow *f, const struct roamd_ctx *ctx, bool scan)
                           (void *) (uintptr_t) flowctl_view_seqno(fc));
         }
         if (scan) {
-            flowctl_request_view(fc);
+            flowctl_refresh_view(fc);
         }
     }
 }

@@ -84,9 +84,11 @@ rule_sync_render(const struct roamrec_vm *vm, ofp_port_t port, bool leaving,
 /* Returns, for 'vm' held by this host ('chassis'), 1 if another VM here
  * has its MAC, plus 2 if another has its IPv4 address: tenants' networks
  * may overlap, and then an address alone does not tell the VMs' rules
- * apart (rules.h). */
+ * apart (rules.h).  A VM that has left but whose stragglers this host still
+ * redirects (FVM_LEAVING in 'f') counts as here: frames for it still
+ * arrive. */
 static unsigned int
-vm_shares_addresses(struct ovsdb_idl *roam_idl,
+vm_shares_addresses(const struct follow *f, struct ovsdb_idl *roam_idl,
                     const struct roamrec_host *chassis,
                     const struct roamrec_vm *vm)
 {
@@ -98,9 +100,15 @@ vm_shares_addresses(struct ovsdb_idl *roam_idl,
         return 0;
     }
     ROAMREC_VM_FOR_EACH (other, roam_idl) {
-        if (other == vm || other->host != chassis
-            || strcmp(other->state, "running")) {
+        if (other == vm) {
             continue;
+        }
+        if (other->host != chassis || strcmp(other->state, "running")) {
+            const struct fvm *ov = fvm_find(f, other->iface_id);
+
+            if (!ov || ov->state != FVM_LEAVING) {
+                continue;
+            }
         }
         if (eth_addr_from_string(other->real_mac, &omac)
             && eth_addr_equals(mac, omac)) {
@@ -490,8 +498,8 @@ rule_sync_run(struct follow *f, struct fvm *v, struct flowctl *fc,
     v->view_seqno = flowctl_view_seqno(fc);
     /* Classify again only if the flows that refer to the VM changed, or
      * the database does not hold what was saved. */
-    unsigned int shared = vm_shares_addresses(ctx->roam_idl, ctx->chassis,
-                                              vm);
+    unsigned int shared = vm_shares_addresses(f, ctx->roam_idl,
+                                              ctx->chassis, vm);
     ix = view_index_get(f, v->bridge, fc);
     v->shared = shared;
     if (!rules_vm_init(&rv, v, vm)) {

@@ -281,10 +281,25 @@ vif_table_build(struct vif_table *t, const struct roamd_ctx *ctx)
     }
 }
 
+/* Takes 'vm''s pseudo identity away, if it has one.  Returns true if that
+ * changed its row. */
+static bool
+clear_pseudo_id(const struct roamrec_vm *vm)
+{
+    if (!vm->pseudo_mac && !vm->pseudo_ip) {
+        return false;
+    }
+    roamrec_vm_set_pseudo_mac(vm, NULL);
+    roamrec_vm_set_pseudo_ip(vm, NULL);
+    return true;
+}
+
 /* Gives 'vm' a pseudo identity on 'chassis': the smallest VM index no other
  * VM on this host uses.  Leaves the VM without one, and logs why, if the
- * host's datacenter has no usable layout or the host is full. */
-static void
+ * host's datacenter has no usable layout or the host is full.  Returns
+ * true if it changed the VM's row (a VM that gets none keeps none, without
+ * a write). */
+static bool
 assign_pseudo_id(struct ovsdb_idl *roam_idl,
                  const struct roamrec_host *chassis,
                  const struct roamrec_vm *vm)
@@ -302,7 +317,7 @@ assign_pseudo_id(struct ovsdb_idl *roam_idl,
     if (!dc || pseudo_id_layout_parse(&layout, dc->pseudo_layout)) {
         VLOG_WARN_RL(&rl, "host %s: no usable datacenter layout; VM %s gets "
                      "no pseudo identity", chassis->name, vm->name);
-        return;
+        return false;
     }
     /* The schema bounds them; a row from an older schema might not be. */
     if (chassis->pod < 0 || chassis->pod > UINT16_MAX
@@ -310,7 +325,7 @@ assign_pseudo_id(struct ovsdb_idl *roam_idl,
         VLOG_WARN_RL(&rl, "host %s: position pod %"PRId64" index %"PRId64
                      " is out of range; VM %s gets no pseudo identity",
                      chassis->name, chassis->pod, chassis->index, vm->name);
-        return;
+        return false;
     }
     /* Two hosts at one position would hand out the same identities. */
     const struct roamrec_host *h;
@@ -321,9 +336,7 @@ assign_pseudo_id(struct ovsdb_idl *roam_idl,
                          "%"PRId64" in datacenter %s; VM %s gets no pseudo "
                          "identity", chassis->name, h->name, chassis->pod,
                          chassis->index, dc->name, vm->name);
-            roamrec_vm_set_pseudo_mac(vm, NULL);
-            roamrec_vm_set_pseudo_ip(vm, NULL);
-            return;
+            return clear_pseudo_id(vm);
         }
     }
     n = 1u << layout.vm_bits;
@@ -353,15 +366,14 @@ assign_pseudo_id(struct ovsdb_idl *roam_idl,
         VLOG_WARN_RL(&rl, "host %s: no pseudo identity for VM %s (host "
                      "full, or its position does not fit the layout)",
                      chassis->name, vm->name);
-        roamrec_vm_set_pseudo_mac(vm, NULL);
-        roamrec_vm_set_pseudo_ip(vm, NULL);
-        return;
+        return clear_pseudo_id(vm);
     }
     snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x",
              mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     inet_ntop(AF_INET, &ip, ip_s, sizeof ip_s);
     roamrec_vm_set_pseudo_mac(vm, mac_s);
     roamrec_vm_set_pseudo_ip(vm, ip_s);
+    return true;
 }
 
 /* Records in 'lp''s interface that it holds its VM at 'seq'. */
@@ -491,24 +503,27 @@ sync_vm(const struct roamd_ctx *ctx, const struct vif *lp,
     }
 
     set_held_seq(ovs_txn, lp, vm->seq);
-    if (!vm->port || strcmp(vm->port, name) || strcmp(vm->state, "running")
-        || (lp->ip && strcmp(vm->real_ip, lp->ip)) || !vm->pseudo_ip) {
+    bool wrote = false;
+    if (!vm->port || strcmp(vm->port, name)) {
+        roamrec_vm_set_port(vm, name);
+        wrote = true;
+    }
+    if (strcmp(vm->state, "running")) {
+        roamrec_vm_set_state(vm, "running");
+        wrote = true;
+    }
+    if (lp->ip && strcmp(vm->real_ip, lp->ip)) {
+        roamrec_vm_set_real_ip(vm, lp->ip);
+        wrote = true;
+    }
+    if (!vm->pseudo_ip) {
+        wrote |= assign_pseudo_id(roam_idl, chassis, vm);
+    }
+    if (wrote) {
         /* Only while the VM is still ours: a claim elsewhere that this
          * replica has not seen yet makes the transaction fail and retry. */
         roamrec_vm_verify_host(vm);
         roamrec_vm_verify_seq(vm);
-    }
-    if (!vm->port || strcmp(vm->port, name)) {
-        roamrec_vm_set_port(vm, name);
-    }
-    if (strcmp(vm->state, "running")) {
-        roamrec_vm_set_state(vm, "running");
-    }
-    if (lp->ip && strcmp(vm->real_ip, lp->ip)) {
-        roamrec_vm_set_real_ip(vm, lp->ip);
-    }
-    if (!vm->pseudo_ip) {
-        assign_pseudo_id(roam_idl, chassis, vm);
     }
 }
 

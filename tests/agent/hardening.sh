@@ -194,8 +194,10 @@ test_sequence_number_at_its_maximum() {
 # when VM 1 leaves; each VM's port-specific rules go with that VM only.
 test_two_vms_sharing_a_mac() {
     setup_dc
-    uplinked_hv hv1 "$T/db/db.sock" --straggler-timeout=500
-    uplinked_hv hv2 "$T/db/db.sock" --straggler-timeout=500
+    # While VM 1's stragglers still come to hv1, its MAC is still shared
+    # there: a straggler timeout longer than the test keeps it so.
+    uplinked_hv hv1 "$T/db/db.sock" --straggler-timeout=60000
+    uplinked_hv hv2 "$T/db/db.sock" --straggler-timeout=60000
     plug hv1 vnet0 5 if-vm1 $MAC
     plug hv1 vnet1 6 if-vm2 $MAC
     WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 state running
