@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,6 +70,7 @@ struct roamd {
     const struct roamrec_host *chassis;
     struct shash flowctls;      /* Bridge name -> struct flowctl *. */
     struct hypervisor *hypervisor;      /* The hypervisor role. */
+    bool runs_hypervisor;       /* This iteration runs it. */
     struct link_monitor *links;
     struct libvirt_monitor *libvirt;    /* Or NULL, without --libvirt. */
     struct appctl *vswitchd;            /* ovs-vswitchd's control socket. */
@@ -127,8 +129,34 @@ usage(void)
     vlog_usage();
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line sets. */
+struct roamd_options {
+    char *db_remote;
+    char *ovs_remote;
+    char *host_name;
+    const char *unixctl_path;
+    const char *libvirt_uri;            /* Or NULL, without --libvirt. */
+    const char *vswitchd_target;
+    long long int retention_ms;
+    struct hypervisor_options hv;
+};
+
+/* Returns the value of option 'name', 'arg', as a number from 'min' to
+ * 'max', or exits with 'what' (what the option takes) if it is not one. */
+static long long int
+parse_number(const char *name, const char *arg, long long int min,
+             long long int max, const char *what)
+{
+    long long int value;
+
+    if (!str_to_llong(arg, 10, &value) || value < min || value > max) {
+        ovs_fatal(0, "--%s takes %s", name, what);
+    }
+    return value;
+}
+
+static void
+parse_options(int argc, char *argv[], struct roamd_options *o)
 {
     enum {
         OPT_DB = UCHAR_MAX + 1,
@@ -165,86 +193,73 @@ main(int argc, char *argv[])
         VLOG_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    char *db_remote = xstrdup(ROAMDB_DEFAULT_REMOTE);
-    char *ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
-    char *unixctl_path = NULL;
-    long long int straggler_ms = 10000;
-    long long int activate_ms = 10000;
-    long long int buffer_packets = 4096;
-    long long int rescan_budget = 5;
-    bool agent_activation = false;
-    const char *libvirt_uri = NULL;
-    const char *vswitchd_target = "ovs-vswitchd";
-    long long int retention_ms = 24LL * 3600 * 1000;
-    struct unixctl_server *unixctl;
-    struct roamd roamd;
-    int c, error;
-
-    ovs_cmdl_proctitle_init(argc, argv);
-    set_program_name(argv[0]);
-    service_start(&argc, &argv);
-    fatal_ignore_sigpipe();
-    memset(&roamd, 0, sizeof roamd);
     char *short_options = ovs_cmdl_long_options_to_short_options(
         long_options);
+    int c;
+
+    *o = (struct roamd_options) {
+        .db_remote = xstrdup(ROAMDB_DEFAULT_REMOTE),
+        .ovs_remote = xasprintf("unix:%s/db.sock", ovs_rundir()),
+        .vswitchd_target = "ovs-vswitchd",
+        .retention_ms = 24LL * 3600 * 1000,
+        .hv = {
+            .straggler_ms = 10000,
+            .activate_ms = 10000,
+            .buffer_packets = 4096,
+            .rescan_budget = 5,
+        },
+    };
     while ((c = getopt_long(argc, argv, short_options, long_options,
                             NULL)) != -1) {
         switch (c) {
         case OPT_DB:
-            free(db_remote);
-            db_remote = xstrdup(optarg);
+            free(o->db_remote);
+            o->db_remote = xstrdup(optarg);
             break;
         case OPT_OVS_DB:
-            free(ovs_remote);
-            ovs_remote = xstrdup(optarg);
+            free(o->ovs_remote);
+            o->ovs_remote = xstrdup(optarg);
             break;
         case OPT_HOST:
-            roamd.host_name = xstrdup(optarg);
+            free(o->host_name);
+            o->host_name = xstrdup(optarg);
             break;
         case OPT_UNIXCTL:
-            unixctl_path = optarg;
+            o->unixctl_path = optarg;
             break;
         case OPT_STRAGGLER:
-            if (!str_to_llong(optarg, 10, &straggler_ms) || straggler_ms < 0) {
-                ovs_fatal(0, "--straggler-timeout takes milliseconds");
-            }
+            o->hv.straggler_ms = parse_number("straggler-timeout", optarg, 0,
+                                              LLONG_MAX, "milliseconds");
             break;
         case OPT_ACTIVATE:
-            if (!str_to_llong(optarg, 10, &activate_ms) || activate_ms <= 0) {
-                ovs_fatal(0, "--activate-timeout takes milliseconds");
-            }
+            o->hv.activate_ms = parse_number("activate-timeout", optarg, 1,
+                                             LLONG_MAX, "milliseconds");
             break;
         case OPT_BUFFER:
-            if (!str_to_llong(optarg, 10, &buffer_packets)
-                || buffer_packets < 0 || buffer_packets > 1000000) {
-                ovs_fatal(0, "--buffer-packets takes a number of frames "
-                          "from 0 to 1000000");
-            }
+            o->hv.buffer_packets = parse_number(
+                "buffer-packets", optarg, 0, 1000000,
+                "a number of frames from 0 to 1000000");
             break;
         case OPT_RESCAN_BUDGET:
-            if (!str_to_llong(optarg, 10, &rescan_budget)
-                || rescan_budget < 1 || rescan_budget > 100) {
-                ovs_fatal(0, "--rescan-budget takes a percentage from 1 to "
-                          "100");
-            }
+            o->hv.rescan_budget = parse_number("rescan-budget", optarg, 1,
+                                               100, "a percentage from 1 "
+                                               "to 100");
             break;
         case OPT_ACTIVATION:
-            if (!strcmp(optarg, "agent") || !strcmp(optarg, "switch")) {
-                agent_activation = !strcmp(optarg, "agent");
-            } else {
+            if (strcmp(optarg, "agent") && strcmp(optarg, "switch")) {
                 ovs_fatal(0, "--activation takes \"switch\" or \"agent\"");
             }
+            o->hv.agent_activation = !strcmp(optarg, "agent");
             break;
         case OPT_LIBVIRT:
-            libvirt_uri = optarg ? optarg : "qemu:///system";
+            o->libvirt_uri = optarg ? optarg : "qemu:///system";
             break;
         case OPT_OVS_VSWITCHD:
-            vswitchd_target = optarg;
+            o->vswitchd_target = optarg;
             break;
         case OPT_RETENTION:
-            if (!str_to_llong(optarg, 10, &retention_ms) || retention_ms < 0) {
-                ovs_fatal(0, "--migration-retention takes milliseconds");
-            }
+            o->retention_ms = parse_number("migration-retention", optarg, 0,
+                                           LLONG_MAX, "milliseconds");
             break;
         case 'h':
             usage();
@@ -264,18 +279,120 @@ main(int argc, char *argv[])
     if (optind != argc) {
         ovs_fatal(0, "no arguments expected (use --help for help)");
     }
-    if (!roamd.host_name) {
+    if (!o->host_name) {
         char name[256];
 
         if (gethostname(name, sizeof name)) {
             ovs_fatal(errno, "gethostname failed; use --host");
         }
         name[sizeof name - 1] = '\0';
-        roamd.host_name = xstrdup(name);
+        o->host_name = xstrdup(name);
     }
+}
 
+/* One iteration of the loop: the core modules, then the role's. */
+static void
+roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
+{
+    struct ovsdb_idl *ovs_idl = roamd->ovs_loop.idl;
+    struct ovsdb_idl *roam_idl = roamdb_idl(roamd->db);
+    struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&roamd->ovs_loop);
+    struct ovsdb_idl_txn *roam_txn = ovsdb_idl_loop_run(&roamd->roam_loop);
+    bool ovs_ready = ovsdb_idl_has_ever_connected(ovs_idl);
+
+    roamd->chassis = (ovsdb_idl_has_ever_connected(roam_idl)
+                      ? chassis_run(roam_idl, roam_txn, roamd->host_name)
+                      : NULL);
+    link_monitor_run(roamd->links);
+    appctl_run(roamd->vswitchd);
+    fdbpin_run(roamd->pins);
+    roamd->runs_hypervisor = roamd_runs_hypervisor(roamd);
+
+    struct roamd_ctx ctx = {
+        .ovs_idl = ovs_idl,
+        .ovs_txn = ovs_txn,
+        .db = roamd->db,
+        .roam_idl = roam_idl,
+        .roam_txn = roam_txn,
+        .chassis = roamd->chassis,
+        .flowctls = &roamd->flowctls,
+        .links = roamd->links,
+    };
+    if (ovs_ready) {
+        bridges_run(ovs_idl, ovs_txn, &roamd->flowctls);
+        if (roamd->runs_hypervisor) {
+            /* Pause notices first: they are what is timed. */
+            hypervisor_run_notices(roamd->hypervisor, &roamd->flowctls);
+        }
+        if (roamd->libvirt) {
+            libvirt_monitor_run(roamd->libvirt);
+            roamd_libvirt_events(roamd);
+        }
+        pinctrl_run(roamd->pinctrl, &roamd->flowctls);
+    }
+    if (roamd->runs_hypervisor) {
+        hypervisor_run(roamd->hypervisor, &ctx);
+    }
+    if (ovs_ready) {
+        /* Edits the role made go out in this iteration's bundle. */
+        bridges_run(ovs_idl, NULL, &roamd->flowctls);
+        if (roamd->runs_hypervisor) {
+            hypervisor_run_notices(roamd->hypervisor, &roamd->flowctls);
+        }
+    }
+    if (roam_txn && time_msec() >= roamd->next_expiry) {
+        migration_expire(roam_idl, roam_txn, roamd->chassis,
+                         roamd->retention_ms);
+        roamd->next_expiry = (time_msec()
+                              + MIN(10 * 1000,
+                                    roamd->retention_ms / 2 + 100));
+    }
+    unixctl_server_run(unixctl);
+    ovsdb_idl_loop_commit_and_wait(&roamd->roam_loop);
+    ovsdb_idl_loop_commit_and_wait(&roamd->ovs_loop);
+}
+
+static void
+roamd_wait(struct roamd *roamd, struct unixctl_server *unixctl)
+{
+    chassis_wait();
+    bridges_wait(&roamd->flowctls);
+    link_monitor_wait(roamd->links);
+    appctl_wait(roamd->vswitchd);
+    fdbpin_wait(roamd->pins);
+    if (roamd->libvirt) {
+        libvirt_monitor_wait(roamd->libvirt);
+    }
+    /* (Past, if the last pass had no transaction: then soon, not at
+     * once.) */
+    poll_timer_wait_until(MAX(roamd->next_expiry, time_msec() + 1000));
+    if (roamd->runs_hypervisor) {
+        hypervisor_wait(roamd->hypervisor);
+    }
+    unixctl_server_wait(unixctl);
+    if (roamd->exiting) {
+        poll_immediate_wake();
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct unixctl_server *unixctl;
+    struct roamd_options o;
+    struct roamd roamd;
+    int error;
+
+    ovs_cmdl_proctitle_init(argc, argv);
+    set_program_name(argv[0]);
+    service_start(&argc, &argv);
+    fatal_ignore_sigpipe();
+    parse_options(argc, argv, &o);
+
+    memset(&roamd, 0, sizeof roamd);
+    roamd.host_name = o.host_name;
     daemonize_start(false);
-    error = unixctl_server_create(unixctl_path, &unixctl);
+    error = unixctl_server_create(o.unixctl_path, &unixctl);
     if (error) {
         ovs_fatal(error, "failed to create unixctl server");
     }
@@ -285,110 +402,32 @@ main(int argc, char *argv[])
     unixctl_command_register("roamd/pins", "", 0, 0, roamd_pins, &roamd);
     daemonize_complete();
 
-    struct ovsdb_idl *ovs_idl = ovsdb_idl_create(ovs_remote,
+    struct ovsdb_idl *ovs_idl = ovsdb_idl_create(o.ovs_remote,
                                                  &ovsrec_idl_class,
                                                  false, true);
     vif_register_ovs_idl(ovs_idl);
     bridges_register_ovs_idl(ovs_idl);
-    shash_init(&roamd.flowctls);
-    roamd.vswitchd = appctl_create(vswitchd_target);
-    roamd.pins = fdbpin_create(roamd.vswitchd);
-    roamd.retention_ms = retention_ms;
-    roamd.libvirt = libvirt_uri ? libvirt_monitor_create(libvirt_uri) : NULL;
-    struct hypervisor_options hv_options = {
-        .straggler_ms = straggler_ms,
-        .activate_ms = activate_ms,
-        .buffer_packets = buffer_packets,
-        .rescan_budget = rescan_budget,
-        .agent_activation = agent_activation,
-    };
-    roamd.pinctrl = pinctrl_create();
-    roamd.hypervisor = hypervisor_create(&hv_options, roamd.vswitchd,
-                                         roamd.pins, roamd.pinctrl);
-    roamd.links = link_monitor_create();
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);
-
-    roamd.db = roamdb_create(db_remote);
-    struct ovsdb_idl *roam_idl = roamdb_idl(roamd.db);
+    roamd.db = roamdb_create(o.db_remote);
     roamd.roam_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
-        roam_idl);
+        roamdb_idl(roamd.db));
+    shash_init(&roamd.flowctls);
+    roamd.vswitchd = appctl_create(o.vswitchd_target);
+    roamd.pins = fdbpin_create(roamd.vswitchd);
+    roamd.retention_ms = o.retention_ms;
+    roamd.libvirt = (o.libvirt_uri ? libvirt_monitor_create(o.libvirt_uri)
+                     : NULL);
+    roamd.pinctrl = pinctrl_create();
+    roamd.hypervisor = hypervisor_create(&o.hv, roamd.vswitchd, roamd.pins,
+                                         roamd.pinctrl);
+    roamd.links = link_monitor_create();
 
     VLOG_INFO("roamd for host %s: roam database %s, Open vSwitch database "
-              "%s", roamd.host_name, db_remote, ovs_remote);
+              "%s", roamd.host_name, o.db_remote, o.ovs_remote);
     while (!roamd.exiting) {
-        struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&roamd.ovs_loop);
-        struct ovsdb_idl_txn *roam_txn = ovsdb_idl_loop_run(&roamd.roam_loop);
-
-        roamd.chassis = (ovsdb_idl_has_ever_connected(roam_idl)
-                         ? chassis_run(roam_idl, roam_txn, roamd.host_name)
-                         : NULL);
-        link_monitor_run(roamd.links);
-        appctl_run(roamd.vswitchd);
-        fdbpin_run(roamd.pins);
-        bool hv = roamd_runs_hypervisor(&roamd);
-
-        struct roamd_ctx ctx = {
-            .ovs_idl = ovs_idl,
-            .ovs_txn = ovs_txn,
-            .db = roamd.db,
-            .roam_idl = roam_idl,
-            .roam_txn = roam_txn,
-            .chassis = roamd.chassis,
-            .flowctls = &roamd.flowctls,
-            .links = roamd.links,
-        };
-        if (ovsdb_idl_has_ever_connected(ovs_idl)) {
-            bridges_run(ovs_idl, ovs_txn, &roamd.flowctls);
-            if (hv) {
-                /* Pause notices first: they are what is timed. */
-                hypervisor_run_notices(roamd.hypervisor, &roamd.flowctls);
-            }
-            if (roamd.libvirt) {
-                libvirt_monitor_run(roamd.libvirt);
-                roamd_libvirt_events(&roamd);
-            }
-            pinctrl_run(roamd.pinctrl, &roamd.flowctls);
-        }
-        if (hv) {
-            hypervisor_run(roamd.hypervisor, &ctx);
-        }
-        if (ovsdb_idl_has_ever_connected(ovs_idl)) {
-            /* Edits the role made go out in this iteration's bundle. */
-            bridges_run(ovs_idl, NULL, &roamd.flowctls);
-            if (hv) {
-                hypervisor_run_notices(roamd.hypervisor, &roamd.flowctls);
-            }
-        }
-        if (roam_txn && time_msec() >= roamd.next_expiry) {
-            migration_expire(roam_idl, roam_txn, roamd.chassis,
-                             roamd.retention_ms);
-            roamd.next_expiry = (time_msec()
-                                 + MIN(10 * 1000,
-                                       roamd.retention_ms / 2 + 100));
-        }
-        unixctl_server_run(unixctl);
-
-        ovsdb_idl_loop_commit_and_wait(&roamd.roam_loop);
-        ovsdb_idl_loop_commit_and_wait(&roamd.ovs_loop);
-        chassis_wait();
-        bridges_wait(&roamd.flowctls);
-        link_monitor_wait(roamd.links);
-        appctl_wait(roamd.vswitchd);
-        fdbpin_wait(roamd.pins);
-        if (roamd.libvirt) {
-            libvirt_monitor_wait(roamd.libvirt);
-        }
-        /* (Past, if the last pass had no transaction: then soon, not at
-         * once.) */
-        poll_timer_wait_until(MAX(roamd.next_expiry, time_msec() + 1000));
-        if (hv) {
-            hypervisor_wait(roamd.hypervisor);
-        }
-        unixctl_server_wait(unixctl);
-        if (roamd.exiting) {
-            poll_immediate_wake();
-        }
+        roamd_run(&roamd, unixctl);
+        roamd_wait(&roamd, unixctl);
         poll_block();
         if (should_service_stop()) {
             roamd.exiting = true;
@@ -408,9 +447,9 @@ main(int argc, char *argv[])
     roamdb_destroy(roamd.db);
     ovsdb_idl_loop_destroy(&roamd.ovs_loop);
     service_stop();
-    free(roamd.host_name);
-    free(db_remote);
-    free(ovs_remote);
+    free(o.host_name);
+    free(o.db_remote);
+    free(o.ovs_remote);
     return 0;
 }
 

@@ -409,6 +409,78 @@ take_vm(struct ovsdb_idl *roam_idl, struct ovsdb_idl_txn *ovs_txn,
     set_held_seq(ovs_txn, lp, vm->seq + 1);
 }
 
+/* Port 'lp' of 'vm', which the database places on another host: gives the
+ * VM up, takes it back, waits for its arrival, or claims it. */
+static void
+sync_vm_elsewhere(const struct roamd_ctx *ctx, const struct vif *lp,
+                  const struct roamrec_vm *vm, const struct sset *activated)
+{
+    struct ovsdb_idl *roam_idl = ctx->roam_idl;
+    struct ovsdb_idl_txn *txn = ctx->roam_txn;
+    struct ovsdb_idl_txn *ovs_txn = ctx->ovs_txn;
+    const struct roamrec_host *chassis = ctx->chassis;
+    const char *name = lp->iface->name;
+
+    if (lp->held_seq >= 0) {
+        /* This port held the VM, and a higher sequence number put it
+         * elsewhere since.  Normally the hypervisor removes the port
+         * soon.  If the VM's new host died, the VM still runs here:
+         * take it back (roll back).  Otherwise give the VM up. */
+        if (!migration_seq_can_grow(vm)) {
+            VLOG_ERR_RL(&err_rl, "VM %s: its sequence number %"PRId64
+                        " has no successor", vm->name, vm->seq);
+        } else if (vm->seq <= lp->held_seq) {
+            /* Moved without a newer claim (the row was edited, or its
+             * host row deleted): only a higher sequence number may take
+             * a VM away.  It still runs here; claim it again. */
+            VLOG_WARN_RL(&err_rl, "VM %s: its row places it on %s at "
+                         "seq %"PRId64", which is not newer than this "
+                         "port's %lld; claiming it back", vm->name,
+                         vm->host ? vm->host->name : "no host", vm->seq,
+                         lp->held_seq);
+            take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+        } else if (vm->host && chassis_host_is_down(vm->host)) {
+            const char *why = "the destination is down";
+
+            VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
+                      vm->name, vm->host->name, name, why);
+            COVERAGE_INC(vif_take_back);
+            migration_roll_back(roam_idl, txn, vm, vm->seq, NULL, why);
+            take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+        } else {
+            COVERAGE_INC(vif_give_up);
+            VLOG_DBG_RL(&rl, "VM %s: moved to %s at seq %"PRId64"; "
+                        "port %s held it at seq %lld", vm->name,
+                        vm->host ? vm->host->name : "no host", vm->seq,
+                        name, lp->held_seq);
+        }
+        return;
+    }
+    if (migration_is_live(vm) && !sset_contains(activated, vm->iface_id)) {
+        /* A live migration: the VM still runs at its host.  follow
+         * prepares it here; it is claimed once its first frame here
+         * opens its gate. */
+        return;
+    }
+    /* The VM's first frame arrived here, or the VM runs nowhere else
+     * (stopped, or its host is down): claim it with the next sequence
+     * number, provided nobody else changed its location meanwhile.  If
+     * the claim loses a race, the port has still "held" the VM and will
+     * give it up. */
+    if (!migration_seq_can_grow(vm)) {
+        VLOG_ERR_RL(&err_rl, "VM %s: cannot claim it on port %s: its "
+                    "sequence number %"PRId64" has no successor",
+                    vm->name, name, vm->seq);
+        return;
+    }
+    COVERAGE_INC(vif_claim);
+    VLOG_INFO_RL(&claim_rl, "VM %s: claiming on port %s (was on %s, seq "
+                 "%"PRId64")", vm->name, name,
+                 vm->host ? vm->host->name : "no host", vm->seq);
+    migration_record_prepare(roam_idl, txn, vm, chassis);
+    take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+}
+
 /* Brings the VM row of local port 'lp' in line with it. */
 static void
 sync_vm(const struct roamd_ctx *ctx, const struct vif *lp,
@@ -441,64 +513,7 @@ sync_vm(const struct roamd_ctx *ctx, const struct vif *lp,
     }
 
     if (vm->host != chassis) {
-        if (lp->held_seq >= 0) {
-            /* This port held the VM, and a higher sequence number put it
-             * elsewhere since.  Normally the hypervisor removes the port
-             * soon.  If the VM's new host died, the VM still runs here:
-             * take it back (roll back).  Otherwise give the VM up. */
-            if (!migration_seq_can_grow(vm)) {
-                VLOG_ERR_RL(&err_rl, "VM %s: its sequence number %"PRId64
-                            " has no successor", vm->name, vm->seq);
-            } else if (vm->seq <= lp->held_seq) {
-                /* Moved without a newer claim (the row was edited, or its
-                 * host row deleted): only a higher sequence number may take
-                 * a VM away.  It still runs here; claim it again. */
-                VLOG_WARN_RL(&err_rl, "VM %s: its row places it on %s at "
-                             "seq %"PRId64", which is not newer than this "
-                             "port's %lld; claiming it back", vm->name,
-                             vm->host ? vm->host->name : "no host", vm->seq,
-                             lp->held_seq);
-                take_vm(roam_idl, ovs_txn, chassis, lp, vm);
-            } else if (vm->host && chassis_host_is_down(vm->host)) {
-                const char *why = "the destination is down";
-
-                VLOG_WARN("VM %s: taking it back from %s on port %s: %s",
-                          vm->name, vm->host->name, name, why);
-                COVERAGE_INC(vif_take_back);
-                migration_roll_back(roam_idl, txn, vm, vm->seq, NULL, why);
-                take_vm(roam_idl, ovs_txn, chassis, lp, vm);
-            } else {
-                COVERAGE_INC(vif_give_up);
-                VLOG_DBG_RL(&rl, "VM %s: moved to %s at seq %"PRId64"; "
-                            "port %s held it at seq %lld", vm->name,
-                            vm->host ? vm->host->name : "no host", vm->seq,
-                            name, lp->held_seq);
-            }
-            return;
-        }
-        if (migration_is_live(vm) && !sset_contains(activated, vm->iface_id)) {
-            /* A live migration: the VM still runs at its host.  follow
-             * prepares it here; it is claimed once its first frame here
-             * opens its gate. */
-            return;
-        }
-        /* The VM's first frame arrived here, or the VM runs nowhere else
-         * (stopped, or its host is down): claim it with the next sequence
-         * number, provided nobody else changed its location meanwhile.  If
-         * the claim loses a race, the port has still "held" the VM and will
-         * give it up. */
-        if (!migration_seq_can_grow(vm)) {
-            VLOG_ERR_RL(&err_rl, "VM %s: cannot claim it on port %s: its "
-                        "sequence number %"PRId64" has no successor",
-                        vm->name, name, vm->seq);
-            return;
-        }
-        COVERAGE_INC(vif_claim);
-        VLOG_INFO_RL(&claim_rl, "VM %s: claiming on port %s (was on %s, seq "
-                     "%"PRId64")", vm->name, name,
-                     vm->host ? vm->host->name : "no host", vm->seq);
-        migration_record_prepare(roam_idl, txn, vm, chassis);
-        take_vm(roam_idl, ovs_txn, chassis, lp, vm);
+        sync_vm_elsewhere(ctx, lp, vm, activated);
         return;
     }
 
