@@ -322,7 +322,7 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
         bridges_run(ovs_idl, ovs_txn, &roamd->flowctls);
         if (roamd->runs_hypervisor) {
             /* Pause notices first: they are what is timed. */
-            hypervisor_run_notices(roamd->hypervisor, &roamd->flowctls);
+            hypervisor_run_notices(roamd->hypervisor);
         }
         if (roamd->libvirt) {
             libvirt_monitor_run(roamd->libvirt);
@@ -337,7 +337,7 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
         /* Edits the role made go out in this iteration's bundle. */
         bridges_run(ovs_idl, NULL, &roamd->flowctls);
         if (roamd->runs_hypervisor) {
-            hypervisor_run_notices(roamd->hypervisor, &roamd->flowctls);
+            hypervisor_run_notices(roamd->hypervisor);
         }
     }
     if (roam_txn && time_msec() >= roamd->next_expiry) {
@@ -419,7 +419,8 @@ main(int argc, char *argv[])
     roamd.libvirt = (o.libvirt_uri ? libvirt_monitor_create(o.libvirt_uri)
                      : NULL);
     roamd.pinctrl = pinctrl_create();
-    roamd.hypervisor = hypervisor_create(&o.hv, roamd.vswitchd, roamd.pins,
+    roamd.hypervisor = hypervisor_create(&o.hv, &roamd.flowctls,
+                                         roamd.vswitchd, roamd.pins,
                                          roamd.pinctrl);
     roamd.links = link_monitor_create();
 
@@ -510,8 +511,7 @@ roamd_libvirt_events(struct roamd *roamd)
                   ev.migrated ? " (migration)" : "");
         ROAMREC_VM_FOR_EACH (vm, roamd->roam_loop.idl) {
             if (vm->vm_id && !strcasecmp(vm->vm_id, ev.uuid)) {
-                hypervisor_notice(roamd->hypervisor, &roamd->flowctls,
-                                  vm->iface_id, &ev);
+                hypervisor_notice(roamd->hypervisor, vm->iface_id, &ev);
             }
         }
     }

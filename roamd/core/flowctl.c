@@ -99,8 +99,6 @@ struct flowctl {
     uint64_t view_gen;          /* Applied generation 'view' reflects. */
     uint64_t view_next_gen;
     unsigned int view_seqno;    /* Incremented for each complete view. */
-    uint64_t view_digest;       /* Order-independent digest of 'view'. */
-    uint64_t view_next_digest;
     long long int view_started; /* time_msec() the dump in flight began. */
     long long int view_ms;      /* How long the last complete dump took. */
 
@@ -698,7 +696,6 @@ start_view(struct flowctl *fc)
     fc->view_dirty = false;
     fc->view_xid = send_flow_dump(fc);
     entries_clear(&fc->view_next);
-    fc->view_next_digest = 0;
     fc->view_started = time_msec();
     /* The switch answers in order, so the view reflects everything
      * applied so far. */
@@ -713,13 +710,8 @@ view_flow(struct flowctl *fc, struct hmap *view,
           const struct ofputil_flow_stats *fs)
 {
     struct minimatch match;
-    uint32_t h;
 
     minimatch_init(&match, &fs->match);
-    h = hash_bytes(fs->ofpacts, fs->ofpacts_len,
-                   minimatch_hash(&match, hash_2words(
-                       fs->table_id, fs->priority)));
-    fc->view_next_digest += hash_2words(h, ntohll(fs->cookie)) | 1ULL << 32;
     entry_insert(view, fs->table_id, fs->priority, &match, fs->cookie,
                  fs->ofpacts, fs->ofpacts_len);
     minimatch_destroy(&match);
@@ -731,7 +723,6 @@ process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
     if (for_each_dumped_flow(fc, oh, view_flow, &fc->view_next)) {
         swap_maps(&fc->view, &fc->view_next);
         entries_clear(&fc->view_next);
-        fc->view_digest = fc->view_next_digest;
         fc->view_ms = time_msec() - fc->view_started;
         if (fc->view_ms >= 100) {
             static struct vlog_rate_limit view_rl
@@ -782,15 +773,6 @@ unsigned int
 flowctl_view_seqno(const struct flowctl *fc)
 {
     return fc->view_seqno;
-}
-
-/* A digest of the current view's flows (tables, priorities, matches,
- * cookies, actions) that does not depend on their order: equal views have
- * equal digests, so callers can skip work on a view that did not change. */
-uint64_t
-flowctl_view_digest(const struct flowctl *fc)
-{
-    return fc->view_digest;
 }
 
 /* How long, in ms, the last complete view took to read. */

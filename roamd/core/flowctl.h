@@ -92,7 +92,6 @@ void flowctl_request_view(struct flowctl *);
 void flowctl_refresh_view(struct flowctl *);
 const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
 unsigned int flowctl_view_seqno(const struct flowctl *);
-uint64_t flowctl_view_digest(const struct flowctl *);
 long long int flowctl_view_ms(const struct flowctl *);
 
 /* Packet-ins, and messages to the switch. */

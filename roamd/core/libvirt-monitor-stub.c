@@ -32,20 +32,6 @@ struct libvirt_monitor {
     char *uri;
 };
 
-const char *
-libvirt_event_type_name(enum libvirt_event_type type)
-{
-    switch (type) {
-    case LIBVIRT_EVENT_PAUSED:
-        return "paused";
-    case LIBVIRT_EVENT_RESUMED:
-        return "resumed";
-    case LIBVIRT_EVENT_STOPPED:
-        return "stopped";
-    }
-    return "?";
-}
-
 struct libvirt_monitor *
 libvirt_monitor_create(const char *uri)
 {

@@ -311,20 +311,6 @@ struct libvirt_monitor {
     struct ovs_list events;     /* Of struct queued_event. */
 };
 
-const char *
-libvirt_event_type_name(enum libvirt_event_type type)
-{
-    switch (type) {
-    case LIBVIRT_EVENT_PAUSED:
-        return "paused";
-    case LIBVIRT_EVENT_RESUMED:
-        return "resumed";
-    case LIBVIRT_EVENT_STOPPED:
-        return "stopped";
-    }
-    return "?";
-}
-
 /* libvirt reports its errors through a global handler, which by default
  * prints them; roamd logs them instead, rate-limited. */
 static void

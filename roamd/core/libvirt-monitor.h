@@ -65,7 +65,20 @@ struct libvirt_event {
     long long int when_us;      /* time_usec() roamd read it at. */
 };
 
-const char *libvirt_event_type_name(enum libvirt_event_type);
+/* Both implementations name events the same way. */
+static inline const char *
+libvirt_event_type_name(enum libvirt_event_type type)
+{
+    switch (type) {
+    case LIBVIRT_EVENT_PAUSED:
+        return "paused";
+    case LIBVIRT_EVENT_RESUMED:
+        return "resumed";
+    case LIBVIRT_EVENT_STOPPED:
+        return "stopped";
+    }
+    return "?";
+}
 
 struct libvirt_monitor *libvirt_monitor_create(const char *uri);
 void libvirt_monitor_destroy(struct libvirt_monitor *);

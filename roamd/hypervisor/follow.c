@@ -187,7 +187,7 @@ follow_scan_due(struct follow *f, const struct shash *flowctls)
     long long int interval = SCAN_MS;
     struct shash_node *node;
 
-    if (f->scan_cpu_start >= 0 && f->index_ms >= 0) {
+    if (f->scan_cpu_start >= 0 && f->indexed) {
         /* The index of the reading asked for last is built. */
         f->scan_cpu_ms = cpu - f->scan_cpu_start;
         f->scan_cpu_start = -1;
@@ -203,7 +203,7 @@ follow_scan_due(struct follow *f, const struct shash *flowctls)
     }
     f->next_scan = now + interval;
     f->scan_cpu_start = cpu;
-    f->index_ms = -1;
+    f->indexed = false;
     COVERAGE_INC(follow_scan);
     return true;
 }

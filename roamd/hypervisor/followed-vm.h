@@ -82,8 +82,7 @@ struct fvm {
                                  * FVM_ARRIVING: when to give up. */
     size_t n_rules;
     size_t n_unclassified;
-    unsigned int shared;        /* vm_shares_addresses(), last look. */
-    unsigned int shared_classified;     /* ...when last classified. */
+    unsigned int shared;        /* vm_shares_addresses() when classified. */
     long long int arrived_at;   /* When it arrived here, until active. */
     int64_t seq;                /* FVM_ARRIVING: the seq a claim gets;
                                  * else the seq it had here. */
@@ -155,8 +154,8 @@ struct follow {
     struct shash swept;         /* Bridge -> view seqno last swept. */
     struct shash view_indexes;  /* Bridge -> its view's index
                                  * (rule-sync.c). */
-    long long int index_ms;     /* How long the last index took, or -1
-                                 * while a reading is asked for. */
+    bool indexed;               /* A view was indexed since the last scan
+                                 * was scheduled (rule-sync.c). */
     long long int scan_cpu_start;   /* CPU ms when the last reading was
                                      * asked for, or -1. */
     long long int scan_cpu_ms;  /* CPU ms the last reading cost roamd. */

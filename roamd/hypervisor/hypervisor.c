@@ -39,9 +39,10 @@ VLOG_DEFINE_THIS_MODULE(hypervisor);
 struct hypervisor {
     struct vif_table vifs;          /* Rebuilt every iteration. */
     struct follow *follow;
-    const struct shash *flowctls;   /* Of the last iteration, for unixctl. */
-    struct roamd_ctx ctx;           /* The last iteration's, for vm/list. */
-    bool have_ctx;
+    const struct shash *flowctls;   /* Bridge name -> struct flowctl. */
+    struct roamd_ctx ctx;           /* This iteration's, for vm/list. */
+    bool have_ctx;                  /* From hypervisor_run() until
+                                     * hypervisor_wait(). */
 };
 
 static unixctl_cb_func hypervisor_vm_list;
@@ -49,16 +50,19 @@ static unixctl_cb_func hypervisor_vm_rules;
 static unixctl_cb_func hypervisor_vm_paused;
 static unixctl_cb_func hypervisor_vm_resumed;
 
-/* Returns a new hypervisor role with 'opts', asking ovs-vswitchd through
- * 'appctl', pinning MACs through 'pins' and taking its packet-ins from
- * 'pinctrl' (all three must outlive it), and registers its unixctl
+/* Returns a new hypervisor role with 'opts', programming the bridges
+ * through 'flowctls' (bridge name -> struct flowctl), asking ovs-vswitchd
+ * through 'appctl', pinning MACs through 'pins' and taking its packet-ins
+ * from 'pinctrl' (all four must outlive it), and registers its unixctl
  * commands.  The caller owns the result. */
 struct hypervisor *
 hypervisor_create(const struct hypervisor_options *opts,
-                  struct appctl *appctl, struct fdbpin *pins,
-                  struct pinctrl *pinctrl)
+                  const struct shash *flowctls, struct appctl *appctl,
+                  struct fdbpin *pins, struct pinctrl *pinctrl)
 {
     struct hypervisor *hv = xzalloc(sizeof *hv);
+
+    hv->flowctls = flowctls;
 
     vif_table_init(&hv->vifs);
     hv->follow = follow_create(opts->straggler_ms, opts->activate_ms,
@@ -89,9 +93,11 @@ hypervisor_destroy(struct hypervisor *hv)
 /* A libvirt domain event 'ev' for VM 'iface_id' (roamd.c found it by vm-id
  * in this process's own replica: no database round trip). */
 void
-hypervisor_notice(struct hypervisor *hv, const struct shash *flowctls,
-                  const char *iface_id, const struct libvirt_event *ev)
+hypervisor_notice(struct hypervisor *hv, const char *iface_id,
+                  const struct libvirt_event *ev)
 {
+    const struct shash *flowctls = hv->flowctls;
+
     switch (ev->type) {
     case LIBVIRT_EVENT_PAUSED:
         follow_pause(hv->follow, flowctls, iface_id, ev->when_us, NULL);
@@ -108,10 +114,9 @@ hypervisor_notice(struct hypervisor *hv, const struct shash *flowctls,
 /* Answers pause notices whose redirect has come into force.  Cheap: call
  * it as soon as flowctl has read the switch's replies. */
 void
-hypervisor_run_notices(struct hypervisor *hv, const struct shash *flowctls)
+hypervisor_run_notices(struct hypervisor *hv)
 {
-    hv->flowctls = flowctls;
-    follow_run_pauses(hv->follow, flowctls);
+    follow_run_pauses(hv->follow, hv->flowctls);
 }
 
 /* One iteration of the role, on 'ctx'. */
@@ -120,7 +125,6 @@ hypervisor_run(struct hypervisor *hv, const struct roamd_ctx *ctx)
 {
     hv->ctx = *ctx;
     hv->have_ctx = true;
-    hv->flowctls = ctx->flowctls;
     if (!ovsdb_idl_has_ever_connected(ctx->ovs_idl)) {
         return;
     }
@@ -133,6 +137,8 @@ hypervisor_run(struct hypervisor *hv, const struct roamd_ctx *ctx)
 void
 hypervisor_wait(struct hypervisor *hv)
 {
+    /* The context's rows may go in the next iteration's database run. */
+    hv->have_ctx = false;
     follow_wait(hv->follow);
 }
 
@@ -144,11 +150,7 @@ hypervisor_vm_list(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct ds s = DS_EMPTY_INITIALIZER;
 
     if (hv->have_ctx) {
-        struct roamd_ctx ctx = hv->ctx;
-
-        /* Transactions are per iteration: none outside one. */
-        ctx.ovs_txn = ctx.roam_txn = NULL;
-        vif_list(&ctx, &hv->vifs, &s);
+        vif_list(&hv->ctx, &hv->vifs, &s);
     }
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
@@ -176,10 +178,8 @@ hypervisor_vm_paused(struct unixctl_conn *conn, int argc OVS_UNUSED,
                      const char *argv[], void *hv_)
 {
     struct hypervisor *hv = hv_;
-    int error = (hv->flowctls
-                 ? follow_pause(hv->follow, hv->flowctls, argv[1],
-                                time_usec(), conn)
-                 : ENOENT);
+    int error = follow_pause(hv->follow, hv->flowctls, argv[1], time_usec(),
+                             conn);
 
     if (error == ENOENT) {
         unixctl_command_reply_error(conn, "ENOENT: this host does not hold "
@@ -199,8 +199,7 @@ hypervisor_vm_resumed(struct unixctl_conn *conn, int argc OVS_UNUSED,
 {
     struct hypervisor *hv = hv_;
 
-    if (!hv->flowctls
-        || follow_resume(hv->follow, hv->flowctls, argv[1], time_usec())) {
+    if (follow_resume(hv->follow, hv->flowctls, argv[1], time_usec())) {
         unixctl_command_reply_error(conn, "ENOENT: that VM is neither "
                                     "arriving at nor held by this host");
     } else {

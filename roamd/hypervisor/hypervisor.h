@@ -46,13 +46,14 @@ struct hypervisor_options {
 };
 
 struct hypervisor *hypervisor_create(const struct hypervisor_options *,
+                                     const struct shash *flowctls,
                                      struct appctl *, struct fdbpin *,
                                      struct pinctrl *);
 void hypervisor_destroy(struct hypervisor *);
 
-void hypervisor_notice(struct hypervisor *, const struct shash *flowctls,
-                       const char *iface_id, const struct libvirt_event *);
-void hypervisor_run_notices(struct hypervisor *, const struct shash *);
+void hypervisor_notice(struct hypervisor *, const char *iface_id,
+                       const struct libvirt_event *);
+void hypervisor_run_notices(struct hypervisor *);
 void hypervisor_run(struct hypervisor *, const struct roamd_ctx *);
 void hypervisor_wait(struct hypervisor *);
 

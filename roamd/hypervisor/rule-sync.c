@@ -35,7 +35,6 @@
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "sset.h"
-#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(rule_sync);
@@ -247,8 +246,6 @@ view_index_get(struct follow *f, const char *bridge, struct flowctl *fc)
     } else if (ix->seqno == flowctl_view_seqno(fc)) {
         return ix;
     }
-    long long int start = time_usec();
-
     COVERAGE_INC(rule_sync_index);
     view_index_clear(ix);
     view = flowctl_view(fc, NULL);
@@ -304,7 +301,7 @@ view_index_get(struct follow *f, const char *bridge, struct flowctl *fc)
             }
         }
     }
-    f->index_ms = (time_usec() - start) / 1000;
+    f->indexed = true;
     return ix;
 }
 
@@ -366,17 +363,18 @@ view_index_candidates(const struct view_index *ix, const struct rules_vm *rv,
     return n;
 }
 
-/* Fills in 'rv' for 'v' ('vm').  Returns false if the VM has no usable
- * MAC. */
+/* Fills in 'rv' for 'v' ('vm'), whose addresses other VMs here share as
+ * 'shared' says (vm_shares_addresses()).  Returns false if the VM has no
+ * usable MAC. */
 static bool
 rules_vm_init(struct rules_vm *rv, const struct fvm *v,
-              const struct roamrec_vm *vm)
+              const struct roamrec_vm *vm, unsigned int shared)
 {
     memset(rv, 0, sizeof *rv);
     rv->port = v->port;
     rv->vlan = v->vlan;
-    rv->mac_shared = (v->shared & 1) != 0;
-    rv->ip_shared = (v->shared & 2) != 0;
+    rv->mac_shared = (shared & 1) != 0;
+    rv->ip_shared = (shared & 2) != 0;
     if (!eth_addr_from_string(vm->real_mac, &rv->mac)) {
         return false;
     }
@@ -501,15 +499,14 @@ rule_sync_run(struct follow *f, struct fvm *v, struct flowctl *fc,
     unsigned int shared = vm_shares_addresses(f, ctx->roam_idl,
                                               ctx->chassis, vm);
     ix = view_index_get(f, v->bridge, fc);
-    v->shared = shared;
-    if (!rules_vm_init(&rv, v, vm)) {
+    if (!rules_vm_init(&rv, v, vm, shared)) {
         return;
     }
     n = view_index_candidates(ix, &rv, &cands, &digest);
     if (digest != v->view_digest || vm->n_rules != v->n_rules
-        || shared != v->shared_classified) {
+        || shared != v->shared) {
         v->view_digest = digest;
-        v->shared_classified = shared;
+        v->shared = shared;
         save_rules(v, fc, vm, ctx->roam_txn, &rv, ix, cands, n);
     }
     free(cands);

@@ -80,6 +80,15 @@ is_kernel_device(const struct ovsrec_interface *iface)
            || !strcmp(iface->type, "tap");
 }
 
+/* Returns 'iface''s OpenFlow port, or OFPP_NONE if it has none yet. */
+static ofp_port_t
+iface_ofport(const struct ovsrec_interface *iface)
+{
+    return (iface->n_ofport && iface->ofport[0] > 0
+            && iface->ofport[0] < UINT16_MAX
+            ? u16_to_ofp(iface->ofport[0]) : OFPP_NONE);
+}
+
 /* Fills in 'vif' from 'iface', if it names a VM (libvirt's iface-id, or
  * roam's own key on an adopted port), and returns true; sets 'vif->usable'
  * if the port carries the VM: its keys are valid and, for a kernel device,
@@ -100,9 +109,7 @@ vif_from_iface(const struct ovsrec_interface *iface,
     vif->mac = smap_get(ids, OVS_KEY_ATTACHED_MAC);
     vif->vm_id = smap_get(ids, OVS_KEY_VM_ID);
     vif->ip = smap_get(ids, ROAM_KEY_IP);
-    vif->ofport = (iface->n_ofport && iface->ofport[0] > 0
-                   && iface->ofport[0] < UINT16_MAX
-                   ? u16_to_ofp(iface->ofport[0]) : OFPP_NONE);
+    vif->ofport = iface_ofport(iface);
     vif->held_seq = smap_get_ullong(ids, ROAM_KEY_SEQ, ULLONG_MAX);
     if (vif->held_seq < 0 || vif->held_seq > INT64_MAX) {
         vif->held_seq = -1;
@@ -259,10 +266,7 @@ vif_table_build(struct vif_table *t, const struct roamd_ctx *ctx)
 
                 if (smap_get_bool(&iface->external_ids, ROAM_KEY_UPLINK,
                                   false)) {
-                    up->ofport = (iface->n_ofport && iface->ofport[0] > 0
-                                  && iface->ofport[0] < UINT16_MAX
-                                  ? u16_to_ofp(iface->ofport[0])
-                                  : OFPP_NONE);
+                    up->ofport = iface_ofport(iface);
                     up->name = iface->name;
                     continue;
                 }
