@@ -138,3 +138,20 @@ test_port_moves_to_another_host() {
         "$(vm_field if-vm1 host) $(vm_field if-vm1 state) $(vm_field if-vm1 seq)" \
         "after hv1 unplugged"
 }
+
+# Bad options stop roamd before it starts, each with a message that names
+# the option and what it takes.
+test_bad_options() {
+    local arg out
+    for arg in --rescan-budget=0 --rescan-budget=101 --rescan-budget=five \
+               --activation=controller --buffer-packets=-1 \
+               --buffer-packets=1000001 --straggler-timeout=soon \
+               --activate-timeout=0 --migration-retention=-5; do
+        out=$("$ROAM_BUILDDIR/roamd/roamd" "$arg" 2>&1) \
+            && fail "roamd accepted $arg"
+        check_contains "$out" "${arg%%=*} takes"
+    done
+    out=$("$ROAM_BUILDDIR/roamd/roamd" extra 2>&1) \
+        && fail "roamd accepted an argument"
+    check_contains "$out" "no arguments expected"
+}
