@@ -27,6 +27,7 @@
 
 #include "db/migration.h"
 #include "db/roam-idl.h"
+#include "db/saved-rules.h"
 #include "db/roamdb.h"
 #include "ovsdb-idl.h"
 #include "openvswitch/vlog.h"
@@ -64,7 +65,7 @@ vm_row(struct table *t, const struct roamrec_vm *vm)
     ctl_add_cell(t, vm->port);
     ctl_add_cellf(t, "%"PRId64, vm->seq);
     ctl_add_cell(t, vm->state);
-    ctl_add_cellf(t, "%"PRIuSIZE, vm->n_rules);
+    ctl_add_cellf(t, "%"PRIuSIZE, saved_rules_count(vm));
 }
 
 /* vm list */
@@ -83,6 +84,34 @@ cmd_vm_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
         vm_row(t, vm);
     }
     return CTL_OK;
+}
+
+/* Adds the cells of 'vm''s 'i'th saved rule to 't''s last row: direction,
+ * table, priority, cookie, match and actions.  A rule that does not parse
+ * (a bad database row) shows as "invalid", with its text and why. */
+static void
+add_rule_cells(struct table *t, const struct roamrec_vm *vm, size_t i)
+{
+    struct saved_rule r;
+    char *error;
+
+    if (saved_rules_get(vm, i, &r, &error)) {
+        ctl_add_cell(t, "invalid");
+        ctl_add_cell(t, NULL);
+        ctl_add_cell(t, NULL);
+        ctl_add_cell(t, NULL);
+        ctl_add_cell(t, saved_rules_text(vm, i));
+        ctl_add_cell(t, error);
+        free(error);
+        return;
+    }
+    ctl_add_cell(t, r.direction);
+    ctl_add_cellf(t, "%"PRIu8, r.table_id);
+    ctl_add_cellf(t, "%"PRIu16, r.priority);
+    ctl_add_cellf(t, "%#"PRIx64, r.cookie);
+    ctl_add_cell(t, r.match);
+    ctl_add_cell(t, r.actions);
+    saved_rule_destroy(&r);
 }
 
 /* vm show VM: the VM's location, then its rules. */
@@ -111,16 +140,9 @@ cmd_vm_show(struct ctl_context *ctx, int argc, char *argv[])
     table_add_column(rules, "cookie");
     table_add_column(rules, "match");
     table_add_column(rules, "actions");
-    for (i = 0; i < vm->n_rules; i++) {
-        const struct roamrec_rule *r = vm->rules[i];
-
+    for (i = 0; i < saved_rules_count(vm); i++) {
         table_add_row(rules);
-        ctl_add_cell(rules, r->direction);
-        ctl_add_cellf(rules, "%"PRId64, r->table_id);
-        ctl_add_cellf(rules, "%"PRId64, r->priority);
-        ctl_add_cellf(rules, "%#"PRIx64, (uint64_t) r->cookie);
-        ctl_add_cell(rules, r->match);
-        ctl_add_cell(rules, r->actions);
+        add_rule_cells(rules, vm, i);
     }
     return CTL_OK;
 }
@@ -148,16 +170,9 @@ cmd_rules(struct ctl_context *ctx, int argc, char *argv[])
     table_add_column(t, "match");
     table_add_column(t, "actions");
     table_add_column(t, "installed_at");
-    for (i = 0; i < vm->n_rules; i++) {
-        const struct roamrec_rule *r = vm->rules[i];
-
+    for (i = 0; i < saved_rules_count(vm); i++) {
         table_add_row(t);
-        ctl_add_cell(t, r->direction);
-        ctl_add_cellf(t, "%"PRId64, r->table_id);
-        ctl_add_cellf(t, "%"PRId64, r->priority);
-        ctl_add_cellf(t, "%#"PRIx64, (uint64_t) r->cookie);
-        ctl_add_cell(t, r->match);
-        ctl_add_cell(t, r->actions);
+        add_rule_cells(t, vm, i);
         if (vm->host && vm->port) {
             ctl_add_cellf(t, "%s:%s", vm->host->name, vm->port);
         } else {

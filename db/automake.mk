@@ -52,7 +52,9 @@ db_libroamdb_la_SOURCES = \
 	db/migration.c \
 	db/migration.h \
 	db/roamdb.c \
-	db/roamdb.h
+	db/roamdb.h \
+	db/saved-rules.c \
+	db/saved-rules.h
 nodist_db_libroamdb_la_SOURCES = \
 	db/roam-idl.c \
 	db/roam-idl.h

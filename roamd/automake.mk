@@ -15,13 +15,25 @@ roamd_libroamd_la_SOURCES = \
 	roamd/core/dpgate.h \
 	roamd/core/fdbpin.c \
 	roamd/core/fdbpin.h \
+	roamd/core/heap.c \
+	roamd/core/heap.h \
 	roamd/core/flowctl.c \
+	roamd/core/flowctl-desired.c \
+	roamd/core/flowctl-desired.h \
+	roamd/core/flowctl-installed.c \
+	roamd/core/flowctl-installed.h \
+	roamd/core/flowctl-view.c \
+	roamd/core/flowctl-view.h \
 	roamd/core/flowctl.h \
 	roamd/core/keys.h \
 	roamd/core/libvirt-monitor.h \
 	roamd/core/link-monitor.h \
+	roamd/core/oflow.c \
+	roamd/core/oflow.h \
 	roamd/core/pinctrl.c \
 	roamd/core/pinctrl.h \
+	roamd/hypervisor/agent-activation.c \
+	roamd/hypervisor/agent-activation.h \
 	roamd/hypervisor/arrival.c \
 	roamd/hypervisor/arrival.h \
 	roamd/hypervisor/departure.c \

@@ -42,6 +42,7 @@
 #include "roamd/core/bridges.h"
 #include "roamd/core/context.h"
 #include "roamd/core/fdbpin.h"
+#include "roamd/core/heap.h"
 #include "roamd/core/libvirt-monitor.h"
 #include "roamd/core/link-monitor.h"
 #include "roamd/core/pinctrl.h"
@@ -347,6 +348,7 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
                               + MIN(10 * 1000,
                                     roamd->retention_ms / 2 + 100));
     }
+    heap_run(roam_idl, &roamd->flowctls);
     unixctl_server_run(unixctl);
     ovsdb_idl_loop_commit_and_wait(&roamd->roam_loop);
     ovsdb_idl_loop_commit_and_wait(&roamd->ovs_loop);
@@ -356,6 +358,7 @@ static void
 roamd_wait(struct roamd *roamd, struct unixctl_server *unixctl)
 {
     chassis_wait();
+    heap_wait();
     bridges_wait(&roamd->flowctls);
     link_monitor_wait(roamd->links);
     appctl_wait(roamd->vswitchd);

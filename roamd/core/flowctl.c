@@ -39,6 +39,11 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
+#include "roamd/core/flowctl-desired.h"
+#include "roamd/core/flowctl-installed.h"
+#include "roamd/core/flowctl-view.h"
+#include "roamd/core/oflow.h"
+#include "simap.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -74,9 +79,16 @@ struct flowctl {
     unsigned int conn_seqno;
     enum flowctl_state state;
 
-    struct hmap desired;        /* What callers want. */
-    struct hmap installed;      /* What we put on the switch and own. */
-    struct hmap pending;        /* Desired as sent in the bundle in flight. */
+    struct flowctl_desired desired;     /* What callers want. */
+    struct hmap installed;      /* What we put on the switch and own
+                                 * (flowctl-installed.h). */
+    struct hmap previous;       /* 'installed' before a reconciliation
+                                 * dump, while it runs. */
+
+    /* The flow_mods of the bundle in flight, applied to 'installed' when
+     * it commits. */
+    struct bundle_op *ops;
+    size_t n_ops, allocated_ops;
 
     uint64_t desired_gen;       /* Bumped by every change to 'desired'. */
     uint64_t applied_gen;       /* Generation the switch holds. */
@@ -90,9 +102,9 @@ struct flowctl {
     bool resynced;              /* Dumped: compare even if applied. */
     char *last_error;
 
-    /* The switch's whole flow table, hand-added flows included. */
-    struct hmap view;           /* Latest complete dump. */
-    struct hmap view_next;      /* Dump in progress. */
+    /* The switch's whole flow table, hand-added flows included.  A flow
+     * that flowctl installed is shared with 'installed', not copied. */
+    struct flowctl_view view;
     ovs_be32 view_xid;
     bool view_wanted;           /* Start a view dump when possible. */
     bool view_in_flight;
@@ -121,98 +133,26 @@ struct flowctl {
     size_t n_packet_ins;
 };
 
-static uint32_t
-entry_hash(uint8_t table_id, uint16_t priority, const struct minimatch *m)
-{
-    return minimatch_hash(m, hash_2words(table_id, priority));
-}
+/* A flow_mod of the bundle in flight. */
+struct bundle_op {
+    uint16_t command;           /* OFPFC_ADD, OFPFC_MODIFY_STRICT or
+                                 * OFPFC_DELETE_STRICT. */
+    struct oflow *flow;         /* A reference. */
+};
 
-static struct flowctl_flow *
-entry_find(const struct hmap *map, uint8_t table_id, uint16_t priority,
-           const struct minimatch *match)
+static void
+ops_clear(struct flowctl *fc)
 {
-    struct flowctl_flow *e;
-
-    HMAP_FOR_EACH_WITH_HASH (e, node, entry_hash(table_id, priority, match),
-                             map) {
-        if (e->table_id == table_id && e->priority == priority
-            && minimatch_equal(&e->match, match)) {
-            return e;
-        }
+    for (size_t i = 0; i < fc->n_ops; i++) {
+        oflow_unref(fc->ops[i].flow);
     }
-    return NULL;
-}
-
-static struct flowctl_flow *
-entry_insert(struct hmap *map, uint8_t table_id, uint16_t priority,
-             const struct minimatch *match, ovs_be64 cookie,
-             const struct ofpact *ofpacts, size_t ofpacts_len)
-{
-    struct flowctl_flow *e = xmalloc(sizeof *e);
-
-    e->table_id = table_id;
-    e->priority = priority;
-    minimatch_clone(&e->match, match);
-    e->cookie = cookie;
-    e->ofpacts = xmemdup(ofpacts, ofpacts_len);
-    e->ofpacts_len = ofpacts_len;
-    hmap_insert(map, &e->node, entry_hash(table_id, priority, match));
-    return e;
-}
-
-static void
-entry_remove(struct hmap *map, struct flowctl_flow *e)
-{
-    hmap_remove(map, &e->node);
-    minimatch_destroy(&e->match);
-    free(e->ofpacts);
-    free(e);
-}
-
-static void
-entries_clear(struct hmap *map)
-{
-    struct flowctl_flow *e;
-
-    HMAP_FOR_EACH_SAFE (e, node, map) {
-        entry_remove(map, e);
-    }
-}
-
-static void
-entries_copy(struct hmap *dst, const struct hmap *src)
-{
-    const struct flowctl_flow *e;
-
-    entries_clear(dst);
-    HMAP_FOR_EACH (e, node, src) {
-        entry_insert(dst, e->table_id, e->priority, &e->match, e->cookie,
-                     e->ofpacts, e->ofpacts_len);
-    }
-}
-
-static void
-swap_maps(struct hmap *a, struct hmap *b)
-{
-    struct hmap tmp = *a;
-
-    *a = *b;
-    *b = tmp;
-    hmap_moved(a);
-    hmap_moved(b);
-}
-
-static bool
-entry_same(const struct flowctl_flow *a, const struct flowctl_flow *b)
-{
-    return a->cookie == b->cookie
-           && ofpacts_equal(a->ofpacts, a->ofpacts_len,
-                            b->ofpacts, b->ofpacts_len);
+    fc->n_ops = 0;
 }
 
 /* Returns a new flowctl for 'bridge' that connects to 'target' (an OpenFlow
- * active connection method, normally "unix:RUNDIR/BRIDGE.mgmt").  The caller
- * owns it and frees it with flowctl_destroy(). */
+ * active connection method: "unix:RUNDIR/BRIDGE.mgmt" for a local bridge,
+ * or "tcp:IP:PORT" for a switch elsewhere).  The caller owns it and frees
+ * it with flowctl_destroy(). */
 struct flowctl *
 flowctl_create(const char *bridge, const char *target)
 {
@@ -222,11 +162,10 @@ flowctl_create(const char *bridge, const char *target)
     fc->rconn = rconn_create(5, 4, 0, 1u << OF_VERSION);
     rconn_connect(fc->rconn, target, bridge);
     fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
-    hmap_init(&fc->desired);
+    flowctl_desired_init(&fc->desired);
     hmap_init(&fc->installed);
-    hmap_init(&fc->pending);
-    hmap_init(&fc->view);
-    hmap_init(&fc->view_next);
+    hmap_init(&fc->previous);
+    flowctl_view_init(&fc->view);
     ovs_list_init(&fc->packet_ins);
     return fc;
 }
@@ -236,16 +175,14 @@ flowctl_destroy(struct flowctl *fc)
 {
     if (fc) {
         rconn_destroy(fc->rconn);
-        entries_clear(&fc->desired);
-        entries_clear(&fc->installed);
-        entries_clear(&fc->pending);
-        entries_clear(&fc->view);
-        entries_clear(&fc->view_next);
-        hmap_destroy(&fc->view);
-        hmap_destroy(&fc->view_next);
-        hmap_destroy(&fc->desired);
+        flowctl_desired_destroy(&fc->desired);
+        flowctl_installed_clear(&fc->installed);
+        flowctl_installed_clear(&fc->previous);
         hmap_destroy(&fc->installed);
-        hmap_destroy(&fc->pending);
+        hmap_destroy(&fc->previous);
+        ops_clear(fc);
+        free(fc->ops);
+        flowctl_view_destroy(&fc->view);
         ofpbuf_list_delete(&fc->packet_ins);
         free(fc->last_error);
         free(fc->barrier_xids);
@@ -266,156 +203,162 @@ set_error(struct flowctl *fc, const char *format, ...)
     VLOG_WARN_RL(&rl, "%s: %s", fc->bridge, fc->last_error);
 }
 
-/* Parses 'flow', in ovs-ofctl syntax ("table=T,priority=P,cookie=C,MATCH,
- * actions=ACTIONS"; table, priority and cookie optional), as an add.
- * Returns 0, or EINVAL with a malloc()'d message in '*errorp' (if
- * nonnull). */
-static int
-parse_flow(const char *flow, struct ofputil_flow_mod *fm, char **errorp)
+static void
+desired_changed(struct flowctl *fc, bool changed)
 {
-    enum ofputil_protocol usable;
-    char *error;
-
-    error = parse_ofp_str(fm, OFPFC_ADD, flow, NULL, NULL, &usable);
-    if (!error && !(usable & OFPUTIL_P_OF15_OXM)) {
-        minimatch_destroy(&fm->match);
-        free(fm->ofpacts);
-        error = xasprintf("%s: not expressible in OpenFlow 1.5", flow);
-    }
-    if (error) {
-        if (errorp) {
-            *errorp = error;
-        } else {
-            free(error);
-        }
-        return EINVAL;
-    }
-    if (fm->table_id == 0xff) {
-        fm->table_id = 0;
-    }
-    return 0;
-}
-
-/* Adds 'flow' (ovs-ofctl syntax) to the desired flows, replacing a desired
- * flow with the same table, priority and match.  Returns 0, or EINVAL with
- * a malloc()'d message in '*errorp' (if nonnull). */
-int
-flowctl_add_flow(struct flowctl *fc, const char *flow, char **errorp)
-{
-    struct ofputil_flow_mod fm;
-    struct flowctl_flow *e;
-
-    if (parse_flow(flow, &fm, errorp)) {
-        return EINVAL;
-    }
-    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
-    if (!e || e->cookie != fm.new_cookie
-        || !ofpacts_equal(e->ofpacts, e->ofpacts_len,
-                          fm.ofpacts, fm.ofpacts_len)) {
-        if (e) {
-            entry_remove(&fc->desired, e);
-        }
-        entry_insert(&fc->desired, fm.table_id, fm.priority, &fm.match,
-                     fm.new_cookie, fm.ofpacts, fm.ofpacts_len);
+    if (changed) {
         fc->desired_gen++;
     }
-    minimatch_destroy(&fm.match);
-    free(fm.ofpacts);
-    return 0;
 }
 
-/* Removes the desired flow that 'flow' (ovs-ofctl syntax: table, priority
- * and match; actions ignored) names.  Returns 0, ENOENT if there is none,
- * or EINVAL with a malloc()'d message in '*errorp'. */
-int
-flowctl_remove_flow(struct flowctl *fc, const char *flow, char **errorp)
+/* Adds a flow to 'owner''s desired flows, replacing the owner's flow with
+ * the same table, priority and match.  Copies 'match' and 'ofpacts'. */
+void
+flowctl_add_flow(struct flowctl *fc, const struct uuid *owner,
+                 uint8_t table_id, uint16_t priority, ovs_be64 cookie,
+                 const struct match *match, const struct ofpact *ofpacts,
+                 size_t ofpacts_len)
 {
-    struct ofputil_flow_mod fm;
-    struct flowctl_flow *e;
-    char *key, *cut;
+    struct oflow *f = oflow_create_from_match(table_id, priority, cookie,
+                                              match, ofpacts, ofpacts_len);
+
+    desired_changed(fc, flowctl_desired_add(&fc->desired, owner, f));
+}
+
+/* Like flowctl_add_flow(), for 'flow' in ovs-ofctl syntax, as an operator
+ * or a test writes it.  Returns 0, or EINVAL with a malloc()'d message in
+ * '*errorp' (if nonnull). */
+int
+flowctl_add_flow_text(struct flowctl *fc, const struct uuid *owner,
+                      const char *flow, char **errorp)
+{
+    struct oflow *f;
+    int error = oflow_parse(flow, NULL, &f, errorp);
+
+    if (!error) {
+        desired_changed(fc, flowctl_desired_add(&fc->desired, owner, f));
+    }
+    return error;
+}
+
+/* Makes 'owner''s desired flows exactly those of 'flows', whose flows this
+ * takes over ('flows' is left empty).  Returns true if the desired table
+ * changed: if the owner already had exactly these flows, nothing does, and
+ * the desired generation stays. */
+bool
+flowctl_replace_owner(struct flowctl *fc, const struct uuid *owner,
+                      struct oflows *flows)
+{
+    bool changed = flowctl_desired_replace(&fc->desired, owner, flows);
+
+    desired_changed(fc, changed);
+    return changed;
+}
+
+/* Removes every desired flow of 'owner'. */
+void
+flowctl_remove_owner(struct flowctl *fc, const struct uuid *owner)
+{
+    desired_changed(fc, flowctl_desired_remove_owner(&fc->desired, owner));
+}
+
+/* How many flows 'owner' desires (including any that wait behind another
+ * owner's claim of the same table, priority and match). */
+size_t
+flowctl_owner_count(const struct flowctl *fc, const struct uuid *owner)
+{
+    return flowctl_desired_owner_count(&fc->desired, owner);
+}
+
+/* Parses 'flow' (ovs-ofctl syntax: table, priority and match; actions
+ * ignored) into a flow that names its key. */
+static int
+parse_key(const char *flow, struct oflow **fp, char **errorp)
+{
+    char *key = xstrdup(flow);
+    char *cut = strstr(key, "actions=");
     int error;
 
-    /* Only table, priority and match name the flow; parse it as an add
-     * with its actions (if any) replaced, which also accepts a cookie. */
-    key = xstrdup(flow);
-    cut = strstr(key, "actions=");
     if (cut) {
         *cut = '\0';
     }
     char *flow_add = xasprintf("%s%sactions=drop", key,
                                key[0] && key[strlen(key) - 1] != ','
                                ? "," : "");
-    error = parse_flow(flow_add, &fm, errorp);
+    error = oflow_parse(flow_add, NULL, fp, errorp);
     free(flow_add);
     free(key);
+    return error;
+}
+
+/* Removes the desired flow that 'flow' (ovs-ofctl syntax: table, priority
+ * and match; actions ignored) names, whoever owns it.  Returns 0, ENOENT
+ * if there is none, or EINVAL with a malloc()'d message in '*errorp'. */
+int
+flowctl_remove_flow_text(struct flowctl *fc, const char *flow, char **errorp)
+{
+    struct oflow *key;
+    int error = parse_key(flow, &key, errorp);
+
     if (error) {
         return error;
     }
-    e = entry_find(&fc->desired, fm.table_id, fm.priority, &fm.match);
-    minimatch_destroy(&fm.match);
-    free(fm.ofpacts);
-    if (!e) {
-        return ENOENT;
-    }
-    entry_remove(&fc->desired, e);
-    fc->desired_gen++;
-    return 0;
+    bool found = flowctl_desired_remove_key(&fc->desired, key);
+    oflow_unref(key);
+    desired_changed(fc, found);
+    return found ? 0 : ENOENT;
 }
 
-/* If the switch's current view holds exactly 'flow' (ovs-ofctl syntax:
- * same table, priority, match and actions), takes ownership of it without
+/* If the switch's current view holds a flow exactly like 'f' (same table,
+ * priority, match, cookie and actions), takes ownership of it without
  * desiring it, so that the next commit deletes it, and returns true.
  * roamd uses this to remove rules that a previous roamd process installed
  * and no longer knows about. */
 bool
-flowctl_disown_flow(struct flowctl *fc, const char *flow)
+flowctl_disown_like(struct flowctl *fc, const struct oflow *f)
 {
-    struct ofputil_flow_mod fm;
-    const struct flowctl_flow *v;
-    bool found = false;
+    const struct oflow *v = flowctl_view_find(&fc->view, f);
 
-    if (parse_flow(flow, &fm, NULL)) {
-        return false;
-    }
-    v = entry_find(&fc->view, fm.table_id, fm.priority, &fm.match);
-    if (v && ofpacts_equal(v->ofpacts, v->ofpacts_len,
-                           fm.ofpacts, fm.ofpacts_len)) {
-        found = flowctl_disown_entry(fc, v);
-    }
-    minimatch_destroy(&fm.match);
-    free(fm.ofpacts);
-    return found;
+    return v && oflow_same_contents(v, f) && flowctl_disown(fc, v);
 }
 
-/* Like flowctl_disown_flow(), for 'v', a flow of the current view
+/* Like flowctl_disown_like(), for 'f', a flow of the current view
  * (flowctl_view()).  Returns false if flowctl already desires or owns a
  * flow with its table, priority and match. */
 bool
-flowctl_disown_entry(struct flowctl *fc, const struct flowctl_flow *v)
+flowctl_disown(struct flowctl *fc, const struct oflow *f)
 {
-    if (entry_find(&fc->desired, v->table_id, v->priority, &v->match)
-        || entry_find(&fc->installed, v->table_id, v->priority, &v->match)) {
+    if (flowctl_desired_find(&fc->desired, f->table_id, f->priority,
+                             f->hash, &f->match)
+        || flowctl_installed_find_flow(&fc->installed, f)) {
         return false;
     }
-    entry_insert(&fc->installed, v->table_id, v->priority, &v->match,
-                 v->cookie, v->ofpacts, v->ofpacts_len);
+    flowctl_installed_set(&fc->installed, oflow_ref(f));
     fc->desired_gen++;
     return true;
 }
 
+/* Removes every desired flow, whoever owns it. */
 void
 flowctl_clear(struct flowctl *fc)
 {
-    if (!hmap_is_empty(&fc->desired)) {
-        entries_clear(&fc->desired);
-        fc->desired_gen++;
-    }
+    desired_changed(fc, flowctl_desired_clear(&fc->desired));
 }
 
 size_t
 flowctl_count(const struct flowctl *fc)
 {
-    return hmap_count(&fc->desired);
+    return flowctl_desired_count(&fc->desired);
+}
+
+/* Adds 'fc''s flow counts to 'usage', for "memory/show". */
+void
+flowctl_get_memory_usage(const struct flowctl *fc, struct simap *usage)
+{
+    simap_increase(usage, "desired-flows",
+                   flowctl_desired_count(&fc->desired));
+    simap_increase(usage, "installed-flows", hmap_count(&fc->installed));
+    simap_increase(usage, "view-flows", fc->view.flows.n);
 }
 
 uint64_t
@@ -476,9 +419,8 @@ send_flow_dump(struct flowctl *fc)
  * was the last reply of its dump. */
 static bool
 for_each_dumped_flow(struct flowctl *fc, const struct ofp_header *oh,
-                     void (*cb)(struct flowctl *, struct hmap *,
-                                const struct ofputil_flow_stats *),
-                     struct hmap *map)
+                     void (*cb)(struct flowctl *,
+                                const struct ofputil_flow_stats *))
 {
     struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
     struct ofpbuf ofpacts;
@@ -496,7 +438,7 @@ for_each_dumped_flow(struct flowctl *fc, const struct ofp_header *oh,
             }
             break;
         }
-        cb(fc, map, &fs);
+        cb(fc, &fs);
     }
     ofpbuf_uninit(&ofpacts);
     return !ofpmp_more(oh);
@@ -507,25 +449,44 @@ start_dump(struct flowctl *fc)
 {
     COVERAGE_INC(flowctl_resync);
     fc->dump_xid = send_flow_dump(fc);
-    /* 'installed' keeps naming the flows we own; the dump refreshes it. */
-    entries_copy(&fc->pending, &fc->installed);
-    entries_clear(&fc->installed);
+    /* 'previous' keeps naming the flows we own; the dump refreshes
+     * 'installed'. */
+    flowctl_installed_clear(&fc->previous);
+    flowctl_installed_swap(&fc->installed, &fc->previous);
     fc->state = S_DUMPING;
+}
+
+/* Returns a reference to a flow like 'fs' (with match 'match'), shared
+ * with 'like' if that has the same contents. */
+static struct oflow *
+dumped_flow(const struct ofputil_flow_stats *fs, const struct minimatch *match,
+            const struct oflow *like)
+{
+    if (like && like->cookie == fs->cookie
+        && ofpacts_equal(like->ofpacts, like->ofpacts_len,
+                         fs->ofpacts, fs->ofpacts_len)) {
+        return oflow_ref(like);
+    }
+    return oflow_create(fs->table_id, fs->priority, fs->cookie, match,
+                        fs->ofpacts, fs->ofpacts_len);
 }
 
 /* Takes one flow of a reconciliation dump into 'installed': ours if it is
  * desired, or was installed by us before the connection dropped. */
 static void
-dump_flow(struct flowctl *fc, struct hmap *installed,
-          const struct ofputil_flow_stats *fs)
+dump_flow(struct flowctl *fc, const struct ofputil_flow_stats *fs)
 {
+    const struct oflow *d;
     struct minimatch match;
+    uint32_t hash;
 
     minimatch_init(&match, &fs->match);
-    if (entry_find(&fc->desired, fs->table_id, fs->priority, &match)
-        || entry_find(&fc->pending, fs->table_id, fs->priority, &match)) {
-        entry_insert(installed, fs->table_id, fs->priority, &match,
-                     fs->cookie, fs->ofpacts, fs->ofpacts_len);
+    hash = oflow_key_hash(fs->table_id, fs->priority, &match);
+    d = flowctl_desired_find(&fc->desired, fs->table_id, fs->priority, hash,
+                             &match);
+    if (d || flowctl_installed_find(&fc->previous, fs->table_id,
+                                    fs->priority, hash, &match)) {
+        flowctl_installed_set(&fc->installed, dumped_flow(fs, &match, d));
     }
     minimatch_destroy(&match);
 }
@@ -533,16 +494,18 @@ dump_flow(struct flowctl *fc, struct hmap *installed,
 static void
 process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
 {
-    if (for_each_dumped_flow(fc, oh, dump_flow, &fc->installed)) {
-        entries_clear(&fc->pending);
+    if (for_each_dumped_flow(fc, oh, dump_flow)) {
+        flowctl_installed_clear(&fc->previous);
         fc->resynced = true;
         fc->state = S_IDLE;
     }
 }
 
+/* Adds a flow_mod for 'e' to the bundle in 'msgs', and remembers it, to
+ * apply it to 'installed' once the bundle commits. */
 static void
 put_flow_mod(struct flowctl *fc, struct ovs_list *msgs, uint16_t command,
-             const struct flowctl_flow *e)
+             const struct oflow *e)
 {
     struct ofputil_bundle_add_msg bam;
     struct ofputil_flow_mod fm;
@@ -569,6 +532,14 @@ put_flow_mod(struct flowctl *fc, struct ovs_list *msgs, uint16_t command,
     ovs_list_push_back(msgs, &ofputil_encode_bundle_add(OF_VERSION,
                                                         &bam)->list_node);
     ofpbuf_delete(fm_msg);
+
+    if (fc->n_ops >= fc->allocated_ops) {
+        fc->ops = x2nrealloc(fc->ops, &fc->allocated_ops, sizeof *fc->ops);
+    }
+    fc->ops[fc->n_ops++] = (struct bundle_op) {
+        .command = command,
+        .flow = oflow_ref(e),
+    };
 }
 
 static struct ofpbuf *
@@ -587,24 +558,28 @@ static void
 commit(struct flowctl *fc)
 {
     struct ovs_list msgs = OVS_LIST_INITIALIZER(&msgs);
-    const struct flowctl_flow *d, *i;
+    const struct desired_claim *d;
+    const struct flowctl_installed_flow *i;
     struct ofpbuf *msg;
     size_t n = 0;
 
     fc->bundle_id++;
-    HMAP_FOR_EACH (d, node, &fc->desired) {
-        i = entry_find(&fc->installed, d->table_id, d->priority, &d->match);
+    ops_clear(fc);
+    FLOWCTL_DESIRED_FOR_EACH (d, &fc->desired) {
+        i = flowctl_installed_find_flow(&fc->installed, d->flow);
         if (!i) {
-            put_flow_mod(fc, &msgs, OFPFC_ADD, d);
+            put_flow_mod(fc, &msgs, OFPFC_ADD, d->flow);
             n++;
-        } else if (!entry_same(i, d)) {
-            put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d);
+        } else if (!oflow_same_contents(i->flow, d->flow)) {
+            put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d->flow);
             n++;
         }
     }
     HMAP_FOR_EACH (i, node, &fc->installed) {
-        if (!entry_find(&fc->desired, i->table_id, i->priority, &i->match)) {
-            put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i);
+        if (!flowctl_desired_find(&fc->desired, i->flow->table_id,
+                                  i->flow->priority, i->flow->hash,
+                                  &i->flow->match)) {
+            put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i->flow);
             n++;
         }
     }
@@ -624,7 +599,6 @@ commit(struct flowctl *fc)
     }
     fc->barrier_xid = send_msg(fc,
                                ofputil_encode_barrier_request(OF_VERSION));
-    entries_copy(&fc->pending, &fc->desired);
     fc->inflight_gen = fc->desired_gen;
     fc->bundle_failed = false;
     fc->state = S_ADDING;
@@ -641,7 +615,7 @@ finish_bundle(struct flowctl *fc)
         send_msg(fc, bundle_ctrl(fc, OFPBCT_DISCARD_REQUEST));
         COVERAGE_INC(flowctl_bundle_failed);
         fc->failed_gen = fc->inflight_gen;
-        entries_clear(&fc->pending);
+        ops_clear(fc);
         fc->state = S_IDLE;
         return;
     }
@@ -658,12 +632,23 @@ process_barrier_reply(struct flowctl *fc)
         /* The bundle was atomic: nothing of it took effect. */
         COVERAGE_INC(flowctl_bundle_failed);
         fc->failed_gen = fc->inflight_gen;
-        entries_clear(&fc->pending);
     } else {
-        swap_maps(&fc->installed, &fc->pending);
-        entries_clear(&fc->pending);
+        for (size_t k = 0; k < fc->n_ops; k++) {
+            struct bundle_op *op = &fc->ops[k];
+
+            if (op->command == OFPFC_DELETE_STRICT) {
+                struct flowctl_installed_flow *i
+                    = flowctl_installed_find_flow(&fc->installed, op->flow);
+                if (i) {
+                    flowctl_installed_remove(&fc->installed, i);
+                }
+            } else {
+                flowctl_installed_set(&fc->installed, oflow_ref(op->flow));
+            }
+        }
         fc->applied_gen = fc->inflight_gen;
     }
+    ops_clear(fc);
     fc->state = S_IDLE;
 }
 
@@ -695,7 +680,7 @@ start_view(struct flowctl *fc)
 {
     fc->view_dirty = false;
     fc->view_xid = send_flow_dump(fc);
-    entries_clear(&fc->view_next);
+    flowctl_view_start(&fc->view);
     fc->view_started = time_msec();
     /* The switch answers in order, so the view reflects everything
      * applied so far. */
@@ -706,23 +691,25 @@ start_view(struct flowctl *fc)
 
 /* Takes one flow of a view dump, whatever it is. */
 static void
-view_flow(struct flowctl *fc, struct hmap *view,
-          const struct ofputil_flow_stats *fs)
+view_flow(struct flowctl *fc, const struct ofputil_flow_stats *fs)
 {
+    const struct flowctl_installed_flow *i;
     struct minimatch match;
 
     minimatch_init(&match, &fs->match);
-    entry_insert(view, fs->table_id, fs->priority, &match, fs->cookie,
-                 fs->ofpacts, fs->ofpacts_len);
+    i = flowctl_installed_find(&fc->installed, fs->table_id, fs->priority,
+                               oflow_key_hash(fs->table_id, fs->priority,
+                                              &match),
+                               &match);
+    flowctl_view_add(&fc->view, dumped_flow(fs, &match, i ? i->flow : NULL));
     minimatch_destroy(&match);
 }
 
 static void
 process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
 {
-    if (for_each_dumped_flow(fc, oh, view_flow, &fc->view_next)) {
-        swap_maps(&fc->view, &fc->view_next);
-        entries_clear(&fc->view_next);
+    if (for_each_dumped_flow(fc, oh, view_flow)) {
+        flowctl_view_complete(&fc->view);
         fc->view_ms = time_msec() - fc->view_started;
         if (fc->view_ms >= 100) {
             static struct vlog_rate_limit view_rl
@@ -730,7 +717,7 @@ process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
 
             VLOG_INFO_RL(&view_rl, "flow table of %s read in %lld ms "
                          "(%"PRIuSIZE" flows)", fc->bridge, fc->view_ms,
-                         hmap_count(&fc->view));
+                         fc->view.flows.n);
         }
         fc->view_gen = fc->view_next_gen;
         fc->view_seqno++;
@@ -758,15 +745,17 @@ flowctl_refresh_view(struct flowctl *fc)
     }
 }
 
-/* Returns the latest complete view of the switch's flows (owned by 'fc'),
- * and stores in '*gen' the applied generation it reflects at least. */
-const struct hmap *
-flowctl_view(const struct flowctl *fc, uint64_t *gen)
+/* Returns the latest complete view of the switch's flows (owned by 'fc')
+ * as an array, stores its size in '*n', and stores in '*gen' (if nonnull)
+ * the applied generation it reflects at least. */
+struct oflow *const *
+flowctl_view(const struct flowctl *fc, size_t *n, uint64_t *gen)
 {
     if (gen) {
         *gen = fc->view_gen;
     }
-    return &fc->view;
+    *n = fc->view.flows.n;
+    return fc->view.flows.flows;
 }
 
 unsigned int
@@ -862,20 +851,17 @@ flowctl_run(struct flowctl *fc)
         if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
             /* Whether a commit in flight took effect is unknown: the dump
              * on reconnection tells. */
-            entries_clear(&fc->pending);
+            ops_clear(fc);
         } else if (fc->state == S_DUMPING) {
             /* Keep owning what the interrupted dump had not seen yet. */
-            struct flowctl_flow *e;
+            struct flowctl_installed_flow *i;
 
-            HMAP_FOR_EACH (e, node, &fc->pending) {
-                if (!entry_find(&fc->installed, e->table_id, e->priority,
-                                &e->match)) {
-                    entry_insert(&fc->installed, e->table_id, e->priority,
-                                 &e->match, e->cookie, e->ofpacts,
-                                 e->ofpacts_len);
+            HMAP_FOR_EACH_SAFE (i, node, &fc->previous) {
+                if (!flowctl_installed_find_flow(&fc->installed, i->flow)) {
+                    flowctl_installed_set(&fc->installed, oflow_ref(i->flow));
                 }
+                flowctl_installed_remove(&fc->previous, i);
             }
-            entries_clear(&fc->pending);
         }
         fc->state = S_DISCONNECTED;
         /* Barriers of the old connection will never be answered. */
@@ -989,28 +975,6 @@ uint64_t
 flowctl_barriers_done(const struct flowctl *fc)
 {
     return fc->barriers_done;
-}
-
-/* For callers that send many messages with flowctl_send(): returns true if
- * the switch has processed everything sent before the last call to
- * flowctl_pace_barrier() (or there was none, or the connection dropped
- * since).  A caller that sends a batch only when this returns true, and
- * calls flowctl_pace_barrier() after it, keeps at most one batch queued in
- * the switch, so that the switch's other work (forwarding) goes on between
- * batches. */
-bool
-flowctl_pace_ready(const struct flowctl *fc)
-{
-    return fc->barriers_done == fc->barriers_sent
-           && rconn_is_connected(fc->rconn);
-}
-
-/* Marks the end of a batch sent with flowctl_send(): flowctl_pace_ready()
- * returns false until the switch has processed it. */
-void
-flowctl_pace_barrier(struct flowctl *fc)
-{
-    flowctl_barrier(fc);
 }
 
 void

@@ -19,8 +19,11 @@
 
 /* Flow control: the only code in roamd that programs OpenFlow flows.
  *
- * One flowctl per bridge owns one OpenFlow 1.5 connection to it.  Callers
- * edit a table of *desired* flows; flowctl keeps track of the flows it has
+ * One flowctl per bridge owns one OpenFlow 1.5 connection to it (to the
+ * bridge's management socket, or to any OpenFlow switch a role controls).
+ * Callers edit a table of *desired* flows, parsed flows (oflow.h) that each
+ * belong to an *owner* (flowctl-desired.h): a caller replaces or removes an
+ * owner's flows in one call.  flowctl keeps track of the flows it has
  * *installed* and sends only the difference, all of it in one atomic,
  * ordered bundle: opened and filled, then, after a barrier shows that the
  * switch accepted every flow_mod, committed and followed by another barrier
@@ -50,23 +53,16 @@
 #include <stdint.h>
 
 #include "openvswitch/hmap.h"
-#include "openvswitch/match.h"
 #include "openvswitch/types.h"
 
 struct flowctl;
+struct match;
+struct oflow;
+struct oflows;
 struct ofpact;
 struct ofpbuf;
-
-/* A flow, identified by table, priority and match. */
-struct flowctl_flow {
-    struct hmap_node node;
-    uint8_t table_id;
-    uint16_t priority;
-    struct minimatch match;
-    ovs_be64 cookie;
-    struct ofpact *ofpacts;
-    size_t ofpacts_len;
-};
+struct simap;
+struct uuid;
 
 struct flowctl *flowctl_create(const char *bridge, const char *target);
 void flowctl_destroy(struct flowctl *);
@@ -74,12 +70,28 @@ void flowctl_destroy(struct flowctl *);
 void flowctl_run(struct flowctl *);
 void flowctl_wait(struct flowctl *);
 
-int flowctl_add_flow(struct flowctl *, const char *flow, char **errorp);
-int flowctl_remove_flow(struct flowctl *, const char *flow, char **errorp);
+/* The desired flows, by owner. */
+void flowctl_add_flow(struct flowctl *, const struct uuid *owner,
+                      uint8_t table_id, uint16_t priority, ovs_be64 cookie,
+                      const struct match *, const struct ofpact *,
+                      size_t ofpacts_len);
+bool flowctl_replace_owner(struct flowctl *, const struct uuid *owner,
+                           struct oflows *);
+void flowctl_remove_owner(struct flowctl *, const struct uuid *owner);
+size_t flowctl_owner_count(const struct flowctl *, const struct uuid *owner);
 void flowctl_clear(struct flowctl *);
-bool flowctl_disown_flow(struct flowctl *, const char *flow);
-bool flowctl_disown_entry(struct flowctl *, const struct flowctl_flow *);
 size_t flowctl_count(const struct flowctl *);
+void flowctl_get_memory_usage(const struct flowctl *, struct simap *);
+
+/* Flows in ovs-ofctl syntax, for operators' input and tests. */
+int flowctl_add_flow_text(struct flowctl *, const struct uuid *owner,
+                          const char *flow, char **errorp);
+int flowctl_remove_flow_text(struct flowctl *, const char *flow,
+                             char **errorp);
+
+/* Flows found on the switch that flowctl is to delete. */
+bool flowctl_disown_like(struct flowctl *, const struct oflow *);
+bool flowctl_disown(struct flowctl *, const struct oflow *);
 
 uint64_t flowctl_desired_gen(const struct flowctl *);
 uint64_t flowctl_applied_gen(const struct flowctl *);
@@ -90,7 +102,8 @@ uint64_t flowctl_failed_gen(const struct flowctl *);
 /* Every flow on the switch, hand-added ones included. */
 void flowctl_request_view(struct flowctl *);
 void flowctl_refresh_view(struct flowctl *);
-const struct hmap *flowctl_view(const struct flowctl *, uint64_t *gen);
+struct oflow *const *flowctl_view(const struct flowctl *, size_t *n,
+                                  uint64_t *gen);
 unsigned int flowctl_view_seqno(const struct flowctl *);
 long long int flowctl_view_ms(const struct flowctl *);
 
@@ -100,7 +113,5 @@ int flowctl_send(struct flowctl *, struct ofpbuf *msg);
 uint64_t flowctl_barrier(struct flowctl *);
 uint64_t flowctl_barriers_done(const struct flowctl *);
 unsigned int flowctl_connection_seqno(const struct flowctl *);
-bool flowctl_pace_ready(const struct flowctl *);
-void flowctl_pace_barrier(struct flowctl *);
 
 #endif /* flowctl.h */

@@ -23,12 +23,15 @@
 
 #include "db/migration.h"
 #include "db/roam-idl.h"
+#include "db/saved-rules.h"
 #include "roamd/core/appctl.h"
 #include "roamd/core/context.h"
 #include "roamd/core/dpgate.h"
 #include "roamd/core/flowctl.h"
+#include "roamd/core/oflow.h"
 #include "roamd/core/pinctrl.h"
 #include "roamd/hypervisor/followed-vm.h"
+#include "roamd/hypervisor/agent-activation.h"
 #include "roamd/hypervisor/gate.h"
 #include "roamd/hypervisor/rule-sync.h"
 #include "roamd/hypervisor/vif.h"
@@ -55,22 +58,6 @@ COVERAGE_DEFINE(arrival_stale_packet_in);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
-/* Held frames go back to the switch this many at a time, each batch after
- * the switch processed the previous one, so that the new frames the VM gets
- * once its gate opens are not stuck behind hundreds of held ones. */
-#define FLUSH_BATCH 8
-
-/* Sends the next batch of the frames 'v''s gate held, once the switch has
- * processed the previous batch. */
-static void
-fvm_flush(struct fvm *v, struct flowctl *fc)
-{
-    if (v->buffer.n && flowctl_pace_ready(fc)) {
-        gate_buffer_flush(&v->buffer, fc, FLUSH_BATCH);
-        flowctl_pace_barrier(fc);
-    }
-}
-
 /* Opens 'v''s arrival gate for good: the VM sent its first frame here.
  * The first held frames go back to the switch before anything else. */
 static void
@@ -78,13 +65,8 @@ fvm_activate(struct follow *f, struct fvm *v, struct flowctl *fc)
 {
     size_t n_held = v->buffer.n;
 
-    fvm_flush(v, fc);
     if (f->agent_activation) {
-        struct sset gates;
-
-        sset_clone(&gates, &v->gates);
-        gate_opened_flows(v->gate_id, v->mac, v->port, &gates);
-        fvm_set_gates(v, fc, &gates);
+        agent_activation_open(v, fc);
     }
     COVERAGE_INC(arrival_activate);
     v->activated = true;
@@ -206,7 +188,7 @@ arrival_packet_in(void *f_, const struct pinctrl_packet_in *pi)
             VLOG_DBG("VM %s: frame held after its gate opened",
                      v->iface_id);
         }
-        gate_buffer_push(&v->buffer, resume);
+        agent_activation_hold(&v->buffer, resume);
     }
 }
 
@@ -222,7 +204,7 @@ arrival_flush_held(struct follow *f, const struct shash *flowctls)
                                                            v->bridge)
                                          : NULL;
         if (fc && v->activated) {
-            fvm_flush(v, fc);
+            agent_activation_flush(&v->buffer, fc);
         }
     }
 }
@@ -256,8 +238,7 @@ arrival_give_up(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
               v->buffer.n, why);
     fvm_clear(v, ctx->flowctls);
     fvm_pin(f, v, NULL);
-    gate_buffer_destroy(&v->buffer);
-    gate_buffer_init(&v->buffer, v->buffer.limit);
+    agent_activation_buffer_destroy(&v->buffer);
     migration_roll_back(ctx->roam_idl, ctx->roam_txn, vm, v->seq,
                         ctx->chassis, why);
     v->state = FVM_GAVE_UP;
@@ -296,7 +277,7 @@ arrival_run(struct follow *f, struct fvm *v, const struct vif *vif,
     const struct roamrec_host *chassis = ctx->chassis;
     ofp_port_t port = vif->ofport;
     long long int now = time_msec();
-    struct sset flows;
+    struct oflows flows;
 
     if (!fc || !txn) {
         return;
@@ -326,7 +307,7 @@ arrival_run(struct follow *f, struct fvm *v, const struct vif *vif,
             && flowctl_applied_gen(fc) >= v->change_gen) {
             VLOG_INFO("VM %s: %"PRIuSIZE" rules ready behind the gate on "
                       "port %"PRIu16" %lld ms after its port appeared",
-                      vm->name, sset_count(&v->flows), ofp_to_u16(v->port),
+                      vm->name, v->n_flows, ofp_to_u16(v->port),
                       now - v->arrived_at);
             v->arrived_at = 0;
         }
@@ -356,7 +337,7 @@ arrival_run(struct follow *f, struct fvm *v, const struct vif *vif,
     v->seq = vm->seq + 1;
     v->deadline = now + f->activate_ms;
     v->arrived_at = now;
-    v->n_rules = vm->n_rules;
+    v->n_rules = saved_rules_count(vm);
     eth_addr_from_string(vm->real_mac, &v->mac);
     migration_record_prepare(roam_idl, txn, vm, chassis);
 
@@ -379,7 +360,7 @@ arrival_run(struct follow *f, struct fvm *v, const struct vif *vif,
     VLOG_INFO("VM %s: preparing on port %s (%"PRIu16"): %"PRIuSIZE" rules "
               "and a detour installed; gate %"PRIu32" follows the MAC pin",
               vm->name, v->port_name, ofp_to_u16(port),
-              sset_count(&v->flows), v->gate_id);
+              v->n_flows, v->gate_id);
 }
 
 /* Arriving VM 'v' ('vm') is claimed: this host holds it now.  Its gate
@@ -438,7 +419,7 @@ arrival_record(struct fvm *v, const struct roamrec_vm *vm,
             v->record_activate = false;
         } else {
             migration_advance_at(roam_idl, txn, vm, vm->seq, "activate",
-                                 sset_count(&v->flows),
+                                 v->n_flows,
                                  v->counts_known ? -1 : v->buffer.n_held,
                                  v->activated_wall ? v->activated_wall
                                  : time_wall_msec());

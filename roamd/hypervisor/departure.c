@@ -28,6 +28,7 @@
 #include "roamd/core/context.h"
 #include "roamd/core/dpgate.h"
 #include "roamd/core/flowctl.h"
+#include "roamd/core/oflow.h"
 #include "roamd/hypervisor/followed-vm.h"
 #include "roamd/hypervisor/gate.h"
 #include "roamd/hypervisor/rule-sync.h"
@@ -281,7 +282,7 @@ departure_leave(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     struct flowctl *fc = shash_find_data(ctx->flowctls, v->bridge);
     ofp_port_t up = fvm_uplink(f, v->bridge);
     struct sset gates = SSET_INITIALIZER(&gates);
-    struct sset flows;
+    struct oflows flows;
 
     COVERAGE_INC(departure_leave);
     VLOG_INFO("VM %s: moved to %s; redirecting its receive rules for %lld "

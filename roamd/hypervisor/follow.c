@@ -24,9 +24,11 @@
 
 #include "db/migration.h"
 #include "db/roam-idl.h"
+#include "db/saved-rules.h"
 #include "db/roamdb.h"
 #include "roamd/core/context.h"
 #include "roamd/core/flowctl.h"
+#include "roamd/core/oflow.h"
 #include "roamd/core/pinctrl.h"
 #include "roamd/hypervisor/arrival.h"
 #include "roamd/hypervisor/departure.h"
@@ -216,7 +218,7 @@ follow_install(struct follow *f, struct fvm *v, const struct vif *vif,
                const struct roamrec_vm *vm, const struct roamd_ctx *ctx)
 {
     struct flowctl *fc = shash_find_data(ctx->flowctls, vif->bridge);
-    struct sset flows;
+    struct oflows flows;
 
     COVERAGE_INC(follow_install);
     if (v && strcmp(v->bridge, vif->bridge)) {
@@ -233,7 +235,7 @@ follow_install(struct follow *f, struct fvm *v, const struct vif *vif,
         fvm_set_gates(v, fc, &none);
     }
     VLOG_INFO("VM %s: installing %"PRIuSIZE" saved rules for port %"PRIu16,
-              vm->name, vm->n_rules, ofp_to_u16(vif->ofport));
+              vm->name, saved_rules_count(vm), ofp_to_u16(vif->ofport));
     v->port = vif->ofport;
     free(v->port_name);
     v->port_name = xstrdup(vif->iface->name);
@@ -241,7 +243,7 @@ follow_install(struct follow *f, struct fvm *v, const struct vif *vif,
     v->state = FVM_HELD;
     v->seq = vm->seq;
     v->arrived_at = time_msec();
-    v->n_rules = vm->n_rules;
+    v->n_rules = saved_rules_count(vm);
     v->paused = false;
     v->dp_divert_id = 0;
     eth_addr_from_string(vm->real_mac, &v->mac);
@@ -262,7 +264,7 @@ follow_held(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
 
     if (v->arrived_at && flowctl_applied_gen(fc) >= v->change_gen) {
         VLOG_INFO("VM %s: %"PRIuSIZE" rules active on port %"PRIu16" %lld ms "
-                  "after arrival", vm->name, sset_count(&v->flows),
+                  "after arrival", vm->name, v->n_flows,
                   ofp_to_u16(v->port), now - v->arrived_at);
         v->arrived_at = 0;
         v->record_activate = true;
@@ -540,7 +542,7 @@ follow_list(const struct follow *f, struct ds *out)
                       (v->paused ? "paused"
                        : v->state == FVM_ARRIVING && !v->gated ? "preparing"
                        : fvm_state_name(v->state)),
-                      v->n_rules, sset_count(&v->flows), v->n_unclassified,
+                      v->n_rules, v->n_flows, v->n_unclassified,
                       v->buffer.n_held);
     }
 }

@@ -20,6 +20,7 @@
 
 #include "roamd/core/fdbpin.h"
 #include "roamd/core/flowctl.h"
+#include "roamd/core/oflow.h"
 #include "roamd/hypervisor/vif.h"
 #include "hash.h"
 #include "openvswitch/vlog.h"
@@ -54,9 +55,10 @@ fvm_create(struct follow *f, const char *iface_id, const char *bridge)
 
     v->iface_id = xstrdup(iface_id);
     v->bridge = xstrdup(bridge);
-    sset_init(&v->flows);
+    uuid_generate(&v->rules_owner);
+    uuid_generate(&v->gates_owner);
     sset_init(&v->gates);
-    gate_buffer_init(&v->buffer, f->buffer_limit);
+    agent_activation_buffer_init(&v->buffer, f->buffer_limit);
     hmap_insert(&f->vms, &v->node, hash_string(iface_id, 0));
     return v;
 }
@@ -72,9 +74,8 @@ fvm_destroy(struct follow *f, struct fvm *v)
     free(v->port_name);
     free(v->pinned_to);
     hmap_remove(&f->vms, &v->node);
-    sset_destroy(&v->flows);
     sset_destroy(&v->gates);
-    gate_buffer_destroy(&v->buffer);
+    agent_activation_buffer_destroy(&v->buffer);
     free(v->iface_id);
     free(v->bridge);
     free(v);
@@ -133,44 +134,49 @@ fvm_uplink_name(const struct follow *f, const char *bridge)
     return f->vifs ? vif_table_uplink(f->vifs, bridge).name : NULL;
 }
 
-/* Makes 'v''s flows in 'fc''s desired table exactly 'flows' (destroyed). */
+/* Makes 'v''s rules in 'fc''s desired table exactly 'flows' (destroyed:
+ * flowctl takes over its flows). */
 void
-fvm_set_flows(struct fvm *v, struct flowctl *fc, struct sset *flows)
+fvm_set_flows(struct fvm *v, struct flowctl *fc, struct oflows *flows)
 {
+    v->n_flows = flows->n;
+    if (!fc) {
+        oflows_clear(flows);
+        v->change_gen = 0;
+    } else if (flowctl_replace_owner(fc, &v->rules_owner, flows)) {
+        v->change_gen = flowctl_desired_gen(fc);
+    }
+    oflows_destroy(flows);
+}
+
+/* Makes 'v''s gate flows in 'fc''s desired table exactly 'gates' (in
+ * ovs-ofctl syntax, roamd's own templates; destroyed). */
+void
+fvm_set_gates(struct fvm *v, struct flowctl *fc, struct sset *gates)
+{
+    struct oflows flows = OFLOWS_INITIALIZER;
     const char *flow;
     char *error;
 
-    if (sset_equals(&v->flows, flows)) {
-        sset_destroy(flows);
+    if (sset_equals(&v->gates, gates)) {
+        sset_destroy(gates);
         return;
     }
-    SSET_FOR_EACH (flow, &v->flows) {
-        if (fc && !sset_contains(flows, flow)) {
-            flowctl_remove_flow(fc, flow, NULL);
-        }
-    }
-    SSET_FOR_EACH (flow, flows) {
-        if (fc && !sset_contains(&v->flows, flow)
-            && flowctl_add_flow(fc, flow, &error)) {
+    SSET_FOR_EACH (flow, gates) {
+        if (oflows_add_text(&flows, flow, &error)) {
             VLOG_WARN_RL(&rl, "VM %s: cannot install \"%s\" (%s)",
                          v->iface_id, flow, error);
             free(error);
         }
     }
-    sset_swap(&v->flows, flows);
-    sset_destroy(flows);
-    v->change_gen = fc ? flowctl_desired_gen(fc) : 0;
-}
-
-/* Makes 'v''s gate flows in 'fc''s desired table exactly 'gates'
- * (destroyed). */
-void
-fvm_set_gates(struct fvm *v, struct flowctl *fc, struct sset *gates)
-{
-    /* The same bookkeeping as for rules, on the other set. */
-    sset_swap(&v->flows, &v->gates);
-    fvm_set_flows(v, fc, gates);
-    sset_swap(&v->flows, &v->gates);
+    if (fc && flowctl_replace_owner(fc, &v->gates_owner, &flows)) {
+        v->change_gen = flowctl_desired_gen(fc);
+    } else if (!fc) {
+        v->change_gen = 0;
+    }
+    oflows_destroy(&flows);
+    sset_swap(&v->gates, gates);
+    sset_destroy(gates);
 }
 
 /* Removes everything 'v' has installed. */
@@ -178,7 +184,7 @@ void
 fvm_clear(struct fvm *v, const struct shash *flowctls)
 {
     struct flowctl *fc = shash_find_data(flowctls, v->bridge);
-    struct sset none = SSET_INITIALIZER(&none);
+    struct oflows none = OFLOWS_INITIALIZER;
     struct sset no_gates = SSET_INITIALIZER(&no_gates);
 
     fvm_set_flows(v, fc, &none);

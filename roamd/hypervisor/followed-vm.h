@@ -36,12 +36,15 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "roamd/core/dpgate.h"
+#include "roamd/hypervisor/agent-activation.h"
 #include "roamd/hypervisor/gate.h"
 #include "sset.h"
+#include "uuid.h"
 
 struct appctl;
 struct fdbpin;
 struct flowctl;
+struct oflows;
 struct unixctl_conn;
 struct vif_table;
 
@@ -72,8 +75,11 @@ struct fvm {
     char *port_name;            /* Its interface's name, for pins. */
     uint16_t vlan;              /* Its port's VLAN tag, or 0. */
     enum fvm_state state;
-    struct sset flows;          /* Its flows in the bridge's desired table. */
-    struct sset gates;          /* Its gate or redirect flows there. */
+    struct uuid rules_owner;    /* Owner of its rules in the bridge's
+                                 * flowctl (flowctl-desired.h)... */
+    struct uuid gates_owner;    /* ...and of its gate or redirect flows. */
+    size_t n_flows;             /* How many rules it has installed. */
+    struct sset gates;          /* Its gate or redirect flows, as text. */
     uint64_t change_gen;        /* Desired generation after our last edit. */
     unsigned int view_seqno;    /* Last view looked at. */
     uint64_t view_digest;       /* Digest of the flows that referred to
@@ -96,7 +102,8 @@ struct fvm {
     uint64_t dp_gate_id;        /* Its roam_gate in the datapath, or 0
                                  * (none yet, or --activation=agent). */
     struct eth_addr mac;
-    struct gate_buffer buffer;  /* FVM_ARRIVING: frames held. */
+    struct agent_activation_buffer buffer;  /* FVM_ARRIVING: frames held
+                                             * (and their counts). */
     bool activated;             /* FVM_ARRIVING: its first frame came. */
     long long int activated_at;     /* When, monotonic. */
     long long int activated_wall;   /* When, wall clock. */
@@ -177,7 +184,7 @@ uint32_t fvm_gate_id(struct follow *, struct fvm *);
 ofp_port_t fvm_uplink(const struct follow *, const char *bridge);
 const char *fvm_uplink_name(const struct follow *, const char *bridge);
 
-void fvm_set_flows(struct fvm *, struct flowctl *, struct sset *flows);
+void fvm_set_flows(struct fvm *, struct flowctl *, struct oflows *);
 void fvm_set_gates(struct fvm *, struct flowctl *, struct sset *gates);
 void fvm_clear(struct fvm *, const struct shash *flowctls);
 

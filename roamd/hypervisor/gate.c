@@ -37,8 +37,6 @@
 VLOG_DEFINE_THIS_MODULE(gate);
 
 COVERAGE_DEFINE(gate_activated);
-COVERAGE_DEFINE(gate_held);
-COVERAGE_DEFINE(gate_overflow);
 
 /* The userdata of a gate's "controller" action: a magic, the event, and
  * the gate's id, so that a packet-in names its VM without a lookup by
@@ -343,56 +341,4 @@ gate_decode_packet_in(const struct ofputil_packet_in *pin,
         COVERAGE_INC(gate_activated);
     }
     return 0;
-}
-
-void
-gate_buffer_init(struct gate_buffer *b, size_t limit)
-{
-    ovs_list_init(&b->msgs);
-    b->n = 0;
-    b->limit = limit;
-    b->n_held = 0;
-    b->n_dropped = 0;
-}
-
-void
-gate_buffer_destroy(struct gate_buffer *b)
-{
-    ofpbuf_list_delete(&b->msgs);
-    b->n = 0;
-}
-
-/* Keeps held frame 'resume' (taken over) in 'b', or drops and counts it if
- * 'b' is full. */
-void
-gate_buffer_push(struct gate_buffer *b, struct ofpbuf *resume)
-{
-    b->n_held++;
-    if (b->n >= b->limit) {
-        COVERAGE_INC(gate_overflow);
-        b->n_dropped++;
-        ofpbuf_delete(resume);
-        return;
-    }
-    COVERAGE_INC(gate_held);
-    ovs_list_push_back(&b->msgs, &resume->list_node);
-    b->n++;
-}
-
-/* Sends at most 'max' of the frames held in 'b' on, in arrival order,
- * through 'fc'.  Returns how many were sent. */
-size_t
-gate_buffer_flush(struct gate_buffer *b, struct flowctl *fc, size_t max)
-{
-    size_t n = 0;
-
-    while (n < max && !ovs_list_is_empty(&b->msgs)) {
-        struct ofpbuf *msg = CONTAINER_OF(ovs_list_pop_front(&b->msgs),
-                                          struct ofpbuf, list_node);
-        b->n--;
-        if (!flowctl_send(fc, msg)) {
-            n++;
-        }
-    }
-    return n;
 }

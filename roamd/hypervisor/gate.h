@@ -33,7 +33,7 @@
  *
  * The agent baseline (roamd --activation=agent) holds frames in roamd
  * instead: "controller(pause)" in table GATE_TABLE hands each to roamd as a
- * continuation, kept in a gate_buffer, and roamd opens the gate with
+ * continuation (agent-activation.h), and roamd opens the gate with
  * gate_opened_flows() and resumes the continuations when it hears of the
  * VM's first frame, the way agents such as ovn-controller activate a port.
  *
@@ -100,20 +100,5 @@ struct ofputil_packet_in;
 int gate_decode_packet_in(const struct ofputil_packet_in *,
                           const struct ofpbuf *continuation, uint32_t *id,
                           enum gate_event *, struct ofpbuf **resume);
-
-/* A bounded buffer of held frames (NXT_RESUME messages ready to send). */
-struct gate_buffer {
-    struct ovs_list msgs;
-    size_t n;                   /* Frames in 'msgs'. */
-    size_t limit;               /* Most frames 'msgs' may hold. */
-    size_t n_held;              /* Frames ever held (delivered or not). */
-    size_t n_dropped;           /* Frames dropped because it was full. */
-};
-
-void gate_buffer_init(struct gate_buffer *, size_t limit);
-void gate_buffer_destroy(struct gate_buffer *);
-void gate_buffer_push(struct gate_buffer *, struct ofpbuf *resume);
-size_t gate_buffer_flush(struct gate_buffer *, struct flowctl *,
-                         size_t max);
 
 #endif /* gate.h */

@@ -21,8 +21,10 @@
 #include <inttypes.h>
 
 #include "db/roam-idl.h"
+#include "db/saved-rules.h"
 #include "roamd/core/context.h"
 #include "roamd/core/flowctl.h"
+#include "roamd/core/oflow.h"
 #include "roamd/hypervisor/followed-vm.h"
 #include "roamd/hypervisor/gate.h"
 #include "roamd/hypervisor/rules.h"
@@ -51,32 +53,32 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
  * uplink, 'port' == OFPP_NONE). */
 void
 rule_sync_render(const struct roamrec_vm *vm, ofp_port_t port, bool leaving,
-             struct sset *flows)
+                 struct oflows *flows)
 {
     size_t i;
 
-    sset_init(flows);
+    oflows_init(flows);
     if (port == OFPP_NONE) {
         return;
     }
-    for (i = 0; i < vm->n_rules; i++) {
-        const struct roamrec_rule *r = vm->rules[i];
+    for (i = 0; i < saved_rules_count(vm); i++) {
+        struct saved_rule r;
+        struct oflow *flow;
+        char *error;
 
-        if (!leaving || !strcmp(r->direction, "receive")) {
-            char *error;
-            char *flow = rules_render(r->table_id, r->priority,
-                                      (uint64_t) r->cookie, r->match,
-                                      r->actions, port, &error);
-            if (flow) {
-                sset_add_and_free(flows, flow);
-            } else {
-                VLOG_WARN_RL(&rl, "VM %s: cannot render its saved rule "
-                             "\"%s actions=%s\" (%s); it stays saved, "
-                             "uninstalled", vm->name, r->match, r->actions,
-                             error);
-                free(error);
-            }
+        if (saved_rules_get(vm, i, &r, &error)
+            || ((!leaving || !strcmp(r.direction, "receive"))
+                && rules_render_flow(r.table_id, r.priority, r.cookie,
+                                     r.match, r.actions, port, &flow,
+                                     &error))) {
+            VLOG_WARN_RL(&rl, "VM %s: cannot render its saved rule \"%s\" "
+                         "(%s); it stays saved, uninstalled", vm->name,
+                         saved_rules_text(vm, i), error);
+            free(error);
+        } else if (!leaving || !strcmp(r.direction, "receive")) {
+            oflows_add(flows, flow);
         }
+        saved_rule_destroy(&r);
     }
 }
 
@@ -120,24 +122,6 @@ vm_shares_addresses(const struct follow *f, struct ovsdb_idl *roam_idl,
     return shared;
 }
 
-/* One rule in logical form, as classified from the switch. */
-struct lrule {
-    const char *direction;      /* "send" or "receive". */
-    uint8_t table_id;
-    uint16_t priority;
-    uint64_t cookie;
-    char *match;
-    char *actions;
-};
-
-static char *
-rule_key(const char *dir, int64_t table, int64_t prio, uint64_t cookie,
-         const char *match, const char *actions)
-{
-    return xasprintf("%s|%"PRId64"|%"PRId64"|%#"PRIx64"|%s|%s", dir, table,
-                     prio, cookie, match, actions);
-}
-
 /* The index of a bridge's view (flowctl_view()): for each port, MAC and
  * IPv4 address that flows refer to exactly (a port they match or output or
  * enqueue to, an address they match), the flows that do.  Only such flows
@@ -145,7 +129,7 @@ rule_key(const char *dir, int64_t table, int64_t prio, uint64_t cookie,
  * flows of its port, MAC and address, not among all of the bridge's: a
  * reading costs O(flows) once, not once per VM. */
 struct view_flow {
-    const struct flowctl_flow *ff;
+    const struct oflow *ff;
     uint32_t hash;              /* Of its table, priority, match, cookie and
                                  * actions. */
 };
@@ -156,7 +140,7 @@ struct view_key {
     struct hmap_node node;
     enum view_key_type type;
     uint64_t value;
-    size_t *flows;              /* Indexes into 'struct view_index''s
+    uint32_t *flows;            /* Indexes into 'struct view_index''s
                                  * 'flows'. */
     size_t n, allocated;
 };
@@ -176,7 +160,7 @@ view_key_hash(enum view_key_type type, uint64_t value)
 
 static void
 view_index_add(struct view_index *ix, enum view_key_type type,
-               uint64_t value, size_t flow)
+               uint64_t value, uint32_t flow)
 {
     uint32_t hash = view_key_hash(type, value);
     struct view_key *k;
@@ -236,8 +220,8 @@ static const struct view_index *
 view_index_get(struct follow *f, const char *bridge, struct flowctl *fc)
 {
     struct view_index *ix = shash_find_data(&f->view_indexes, bridge);
-    const struct flowctl_flow *ff;
-    const struct hmap *view;
+    struct oflow *const *view;
+    size_t n_view;
 
     if (!ix) {
         ix = xzalloc(sizeof *ix);
@@ -248,10 +232,11 @@ view_index_get(struct follow *f, const char *bridge, struct flowctl *fc)
     }
     COVERAGE_INC(rule_sync_index);
     view_index_clear(ix);
-    view = flowctl_view(fc, NULL);
+    view = flowctl_view(fc, &n_view, NULL);
     ix->seqno = flowctl_view_seqno(fc);
-    ix->flows = xmalloc(hmap_count(view) * sizeof *ix->flows + 1);
-    HMAP_FOR_EACH (ff, node, view) {
+    ix->flows = xmalloc(n_view * sizeof *ix->flows + 1);
+    for (size_t k = 0; k < n_view; k++) {
+        const struct oflow *ff = view[k];
         size_t i = ix->n_flows;
         const struct ofpact *a;
         struct match match;
@@ -340,8 +325,9 @@ view_index_candidates(const struct view_index *ix, const struct rules_vm *rv,
                 while (n + k->n > allocated) {
                     *cands = x2nrealloc(*cands, &allocated, sizeof **cands);
                 }
-                memcpy(*cands + n, k->flows, k->n * sizeof **cands);
-                n += k->n;
+                for (size_t j = 0; j < k->n; j++) {
+                    (*cands)[n++] = k->flows[j];
+                }
             }
         }
     }
@@ -384,6 +370,54 @@ rules_vm_init(struct rules_vm *rv, const struct fvm *v,
     return true;
 }
 
+/* Saves 'n' rules 'lines' (saved_rule_format()) for 'vm' as rows of the
+ * Rule table, for a database whose schema predates 'saved_rules' (roam
+ * 1.2): during an upgrade, roamd may run before its database is
+ * converted. */
+static void
+save_rules_legacy(const struct roamrec_vm *vm, struct ovsdb_idl_txn *txn,
+                  const char **lines, size_t n)
+{
+    struct roamrec_rule **rows = xmalloc(n * sizeof *rows + 1);
+    size_t n_rows = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct saved_rule r;
+
+        if (!saved_rule_parse(lines[i], &r, NULL)) {
+            struct roamrec_rule *row = roamrec_rule_insert(txn);
+
+            roamrec_rule_set_direction(row, r.direction);
+            roamrec_rule_set_table_id(row, r.table_id);
+            roamrec_rule_set_priority(row, r.priority);
+            roamrec_rule_set_cookie(row, (int64_t) r.cookie);
+            roamrec_rule_set_match(row, r.match);
+            roamrec_rule_set_actions(row, r.actions);
+            rows[n_rows++] = row;
+            saved_rule_destroy(&r);
+        }
+    }
+    roamrec_vm_set_rules(vm, rows, n_rows);
+    free(rows);
+}
+
+/* Stores in 'have' (initialized) 'vm''s saved rules as saved_rules
+ * strings, whichever way the database holds them. */
+static void
+have_rules(const struct roamrec_vm *vm, struct sset *have)
+{
+    for (size_t i = 0; i < saved_rules_count(vm); i++) {
+        struct saved_rule r;
+
+        if (vm->n_saved_rules) {
+            sset_add(have, vm->saved_rules[i]);
+        } else if (!saved_rules_get(vm, i, &r, NULL)) {
+            sset_add_and_free(have, saved_rule_format(&r));
+            saved_rule_destroy(&r);
+        }
+    }
+}
+
 /* Classifies the 'n' candidate flows 'cands' of 'ix' (the bridge's current
  * view) for 'vm' ('rv') at 'v->port' and, if its rules differ from what the
  * database holds, saves them there (write-ahead for any later move).
@@ -391,21 +425,20 @@ rules_vm_init(struct rules_vm *rv, const struct fvm *v,
  * can move them later. */
 static void
 save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
-           struct ovsdb_idl_txn *txn, const struct rules_vm *rvp,
+           struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+           const struct rules_vm *rvp,
            const struct view_index *ix, const size_t *cands, size_t n_cands)
 {
     struct sset have = SSET_INITIALIZER(&have);
     struct sset now = SSET_INITIALIZER(&now);
-    struct sset flows = SSET_INITIALIZER(&flows);
-    struct lrule *lrules;
-    size_t i, n = 0, n_unclassified = 0;
+    struct oflows flows = OFLOWS_INITIALIZER;
+    size_t n = 0, n_unclassified = 0;
     struct rules_vm rv = *rvp;
 
     COVERAGE_INC(rule_sync_classify);
-    lrules = xmalloc(n_cands * sizeof *lrules + 1);
     for (size_t k = 0; k < n_cands; k++) {
-        const struct flowctl_flow *ff = ix->flows[cands[k]].ff;
-        struct lrule *lr = &lrules[n];
+        const struct oflow *ff = ix->flows[cands[k]].ff;
+        struct saved_rule lr;
         struct match match;
         const char *why;
         enum rules_class c;
@@ -419,55 +452,39 @@ save_rules(struct fvm *v, struct flowctl *fc, const struct roamrec_vm *vm,
                          ff->table_id, ff->priority, why);
         } else if (c != RULES_OTHER
                    && !rules_to_logical(&match, ff->ofpacts, ff->ofpacts_len,
-                                        &rv, &lr->match, &lr->actions)) {
-            lr->direction = rules_class_to_string(c);
-            lr->table_id = ff->table_id;
-            lr->priority = ff->priority;
-            lr->cookie = ntohll(ff->cookie);
-            sset_add_and_free(&now, rule_key(lr->direction, lr->table_id,
-                                             lr->priority, lr->cookie,
-                                             lr->match, lr->actions));
-            char *flow = rules_render(lr->table_id, lr->priority,
-                                      lr->cookie, lr->match, lr->actions,
-                                      v->port, NULL);
-            if (flow) {
-                sset_add_and_free(&flows, flow);
-            }
+                                        &rv, &lr.match, &lr.actions)) {
+            lr.direction = rules_class_to_string(c);
+            lr.table_id = ff->table_id;
+            lr.priority = ff->priority;
+            lr.cookie = ntohll(ff->cookie);
+            sset_add_and_free(&now, saved_rule_format(&lr));
+            saved_rule_destroy(&lr);
+            /* Own the flow as the switch holds it: it is the VM's rule
+             * at its port, and sharing it costs no copy. */
+            oflows_add(&flows, oflow_ref(ff));
             n++;
         }
     }
     v->n_unclassified = n_unclassified;
     v->n_rules = n;
 
-    for (i = 0; i < vm->n_rules; i++) {
-        const struct roamrec_rule *r = vm->rules[i];
-
-        sset_add_and_free(&have, rule_key(r->direction, r->table_id,
-                                          r->priority, (uint64_t) r->cookie,
-                                          r->match, r->actions));
-    }
+    have_rules(vm, &have);
     if (!sset_equals(&have, &now) && txn) {
-        struct roamrec_rule **rows = xmalloc(n * sizeof *rows + 1);
+        const char **lines = sset_array(&now);
 
-        for (i = 0; i < n; i++) {
-            rows[i] = roamrec_rule_insert(txn);
-            roamrec_rule_set_direction(rows[i], lrules[i].direction);
-            roamrec_rule_set_table_id(rows[i], lrules[i].table_id);
-            roamrec_rule_set_priority(rows[i], lrules[i].priority);
-            roamrec_rule_set_cookie(rows[i], (int64_t) lrules[i].cookie);
-            roamrec_rule_set_match(rows[i], lrules[i].match);
-            roamrec_rule_set_actions(rows[i], lrules[i].actions);
-        }
         COVERAGE_INC(rule_sync_save);
         VLOG_INFO("VM %s: saving %"PRIuSIZE" rules", vm->name, n);
-        roamrec_vm_set_rules(vm, rows, n);
-        free(rows);
+        if (ovsdb_idl_server_has_column(idl, &roamrec_vm_col_saved_rules)) {
+            roamrec_vm_set_saved_rules(vm, lines, sset_count(&now));
+            if (vm->n_rules) {
+                /* Saved by roam 1.2 or earlier: now saved anew. */
+                roamrec_vm_set_rules(vm, NULL, 0);
+            }
+        } else {
+            save_rules_legacy(vm, txn, lines, sset_count(&now));
+        }
+        free(lines);
     }
-    for (i = 0; i < n; i++) {
-        free(lrules[i].match);
-        free(lrules[i].actions);
-    }
-    free(lrules);
     sset_destroy(&have);
     sset_destroy(&now);
 
@@ -485,9 +502,9 @@ rule_sync_run(struct follow *f, struct fvm *v, struct flowctl *fc,
     const struct view_index *ix;
     struct rules_vm rv;
     uint64_t view_gen, digest;
-    size_t *cands, n;
+    size_t *cands, n, n_view;
 
-    flowctl_view(fc, &view_gen);
+    flowctl_view(fc, &n_view, &view_gen);
     if (flowctl_view_seqno(fc) == v->view_seqno
         || view_gen < v->change_gen
         || flowctl_applied_gen(fc) < v->change_gen) {
@@ -503,11 +520,12 @@ rule_sync_run(struct follow *f, struct fvm *v, struct flowctl *fc,
         return;
     }
     n = view_index_candidates(ix, &rv, &cands, &digest);
-    if (digest != v->view_digest || vm->n_rules != v->n_rules
+    if (digest != v->view_digest || saved_rules_count(vm) != v->n_rules
         || shared != v->shared) {
         v->view_digest = digest;
         v->shared = shared;
-        save_rules(v, fc, vm, ctx->roam_txn, &rv, ix, cands, n);
+        save_rules(v, fc, vm, ctx->roam_idl, ctx->roam_txn, &rv, ix, cands,
+                   n);
     }
     free(cands);
 }
@@ -524,15 +542,14 @@ rule_sync_sweep(struct follow *f, struct flowctl *fc, const char *bridge,
                 const struct roamd_ctx *ctx)
 {
     ofp_port_t uplink = fvm_uplink(f, bridge);
-    const struct flowctl_flow *ff;
+    struct oflow *const *view;
     const struct roamrec_vm *vm;
-    size_t n_gates = 0;
+    size_t n_gates = 0, n_view;
 
     COVERAGE_INC(rule_sync_sweep);
     ROAMREC_VM_FOR_EACH (vm, ctx->roam_idl) {
         const struct vif *vif = vif_table_find(f->vifs, vm->iface_id);
-        struct sset flows;
-        const char *flow;
+        struct oflows flows, at_port;
         size_t n = 0;
 
         if (vm->host == ctx->chassis || fvm_find(f, vm->iface_id)) {
@@ -540,25 +557,25 @@ rule_sync_sweep(struct follow *f, struct flowctl *fc, const char *bridge,
         }
         rule_sync_render(vm, uplink, true, &flows);
         if (vif && !strcmp(vif->bridge, bridge)) {
-            struct sset at_port;
-
             rule_sync_render(vm, vif->ofport, false, &at_port);
-            SSET_FOR_EACH (flow, &at_port) {
-                sset_add(&flows, flow);
+            for (size_t i = 0; i < at_port.n; i++) {
+                oflows_add(&flows, oflow_ref(at_port.flows[i]));
             }
-            sset_destroy(&at_port);
+            oflows_destroy(&at_port);
         }
-        SSET_FOR_EACH (flow, &flows) {
-            n += flowctl_disown_flow(fc, flow);
+        for (size_t i = 0; i < flows.n; i++) {
+            n += flowctl_disown_like(fc, flows.flows[i]);
         }
         if (n) {
             VLOG_INFO("VM %s: removing %"PRIuSIZE" rules left over from "
                       "before a restart", vm->name, n);
         }
-        sset_destroy(&flows);
+        oflows_destroy(&flows);
     }
 
-    HMAP_FOR_EACH (ff, node, flowctl_view(fc, NULL)) {
+    view = flowctl_view(fc, &n_view, NULL);
+    for (size_t i = 0; i < n_view; i++) {
+        const struct oflow *ff = view[i];
         uint32_t id = ntohll(ff->cookie) & UINT32_MAX;
         const struct fvm *v;
         bool used = false;
@@ -570,7 +587,7 @@ rule_sync_sweep(struct follow *f, struct flowctl *fc, const char *bridge,
             used |= v->gate_id == id;
         }
         if (!used) {
-            n_gates += flowctl_disown_entry(fc, ff);
+            n_gates += flowctl_disown(fc, ff);
         }
     }
     if (n_gates) {

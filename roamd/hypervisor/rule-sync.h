@@ -37,10 +37,10 @@ struct follow;
 struct fvm;
 struct roamd_ctx;
 struct roamrec_vm;
-struct sset;
+struct oflows;
 
 void rule_sync_render(const struct roamrec_vm *, ofp_port_t port,
-                      bool leaving, struct sset *flows);
+                      bool leaving, struct oflows *);
 void rule_sync_run(struct follow *, struct fvm *, struct flowctl *,
                    const struct roamrec_vm *, const struct roamd_ctx *);
 void rule_sync_destroy_indexes(struct follow *);

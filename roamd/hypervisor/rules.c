@@ -29,6 +29,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
 #include "packets.h"
+#include "roamd/core/oflow.h"
 #include "util.h"
 
 const char *
@@ -197,60 +198,49 @@ rules_to_logical(const struct match *match, const struct ofpact *ofpacts,
     return 0;
 }
 
-/* Renders a logical rule for the VM's port 'port' as a flow in ovs-ofctl
- * syntax, which the caller owns and may hand to flowctl_add_flow().  The
- * rule is parsed with RULES_PORT_VAR standing for 'port', and the result
- * formatted from what was parsed.  Returns NULL, and stores a malloc()'d
- * message in '*errorp' (if nonnull), if the rule does not parse (a bad
- * database row). */
-char *
-rules_render(uint8_t table_id, uint16_t priority, uint64_t cookie,
-             const char *logical_match, const char *logical_actions,
-             ofp_port_t port, char **errorp)
+/* Renders a logical rule for the VM's port 'port': parses it with
+ * RULES_PORT_VAR standing for 'port'.  On success, stores the flow in
+ * '*fp' (the caller owns it and may hand it to flowctl) and returns 0.
+ * Otherwise (the rule does not parse: a bad database row) returns EINVAL
+ * and stores a malloc()'d message in '*errorp' (if nonnull). */
+int
+rules_render_flow(uint8_t table_id, uint16_t priority, uint64_t cookie,
+                  const char *logical_match, const char *logical_actions,
+                  ofp_port_t port, struct oflow **fp, char **errorp)
 {
-    struct ofputil_flow_mod fm;
-    struct ofpact_format_params fp;
-    enum ofputil_protocol usable;
     struct ofputil_port_map map;
-    struct match match;
-    char *text, *error;
-    struct ds s;
+    char *text;
+    int error;
 
     text = xasprintf("table=%"PRIu8",priority=%"PRIu16",cookie=%#"PRIx64
                      "%s%s,actions=%s", table_id, priority, cookie,
                      logical_match[0] ? "," : "", logical_match,
                      logical_actions);
     logical_port_map(&map, port);
-    error = parse_ofp_str(&fm, OFPFC_ADD, text, &map, NULL, &usable);
+    error = oflow_parse(text, &map, fp, errorp);
     ofputil_port_map_destroy(&map);
     free(text);
-    if (error) {
-        if (errorp) {
-            *errorp = error;
-        } else {
-            free(error);
-        }
-        return NULL;
-    }
-    if (errorp) {
+    if (!error && errorp) {
         *errorp = NULL;
     }
+    return error;
+}
 
-    ds_init(&s);
-    ds_put_format(&s, "table=%"PRIu8",priority=%"PRIu16",cookie=%#"PRIx64,
-                  table_id, priority, cookie);
-    minimatch_expand(&fm.match, &match);
-    size_t len = s.length;
-    ds_put_char(&s, ',');
-    match_format(&match, NULL, &s, OFP_DEFAULT_PRIORITY);
-    if (s.length == len + 1) {
-        ds_truncate(&s, len);
+/* Like rules_render_flow(), but returns the flow in ovs-ofctl syntax, which
+ * the caller owns, or NULL on error. */
+char *
+rules_render(uint8_t table_id, uint16_t priority, uint64_t cookie,
+             const char *logical_match, const char *logical_actions,
+             ofp_port_t port, char **errorp)
+{
+    struct oflow *f;
+    char *s;
+
+    if (rules_render_flow(table_id, priority, cookie, logical_match,
+                          logical_actions, port, &f, errorp)) {
+        return NULL;
     }
-    ds_put_cstr(&s, ",actions=");
-    memset(&fp, 0, sizeof fp);
-    fp.s = &s;
-    ofpacts_format(fm.ofpacts, fm.ofpacts_len, &fp);
-    minimatch_destroy(&fm.match);
-    free(fm.ofpacts);
-    return ds_steal_cstr(&s);
+    s = oflow_to_string(f);
+    oflow_unref(f);
+    return s;
 }

@@ -40,6 +40,7 @@
 #include "openvswitch/ofp-actions.h"
 
 struct match;
+struct oflow;
 
 #define RULES_PORT_VAR "$vm_port"
 
@@ -69,6 +70,9 @@ enum rules_class rules_classify(const struct match *,
 int rules_to_logical(const struct match *, const struct ofpact *,
                      size_t ofpacts_len, const struct rules_vm *,
                      char **match_out, char **actions_out);
+int rules_render_flow(uint8_t table_id, uint16_t priority, uint64_t cookie,
+                      const char *logical_match, const char *logical_actions,
+                      ofp_port_t port, struct oflow **, char **errorp);
 char *rules_render(uint8_t table_id, uint16_t priority, uint64_t cookie,
                    const char *logical_match, const char *logical_actions,
                    ofp_port_t port, char **errorp);

@@ -110,7 +110,17 @@ test_vm_rows_and_bad_rows() {
         {\"op\":\"insert\",\"table\":\"VM\",
          \"row\":{\"name\":\"vm2\",\"iface_id\":\"if-vm2\",
                   \"real_mac\":\"52:54:00:00:00:02\",\"real_ip\":\"10.0.0.2\",
-                  \"seq\":0,\"state\":\"stopped\"}}]"
+                  \"seq\":0,\"state\":\"stopped\"}},
+        {\"op\":\"insert\",\"table\":\"VM\",
+         \"row\":{\"name\":\"vm3\",\"iface_id\":\"if-vm3\",
+                  \"real_mac\":\"52:54:00:00:00:03\",\"real_ip\":\"10.0.0.3\",
+                  \"seq\":1,\"state\":\"stopped\",
+                  \"saved_rules\":[\"set\",[
+                    \"receive table=1,priority=10,cookie=0x9,ip,nw_dst=10.0.0.3,actions=output:\\\"\$vm_port\\\"\",
+                    \"send priority=20,in_port=\\\"\$vm_port\\\",actions=drop\",
+                    \"sideways priority=1,actions=drop\",
+                    \"send table=300,priority=1,actions=drop\",
+                    \"send priority=1,in_port=1\"]]}}]"
 
     local out
     out=$(roamctl vm list)
@@ -118,6 +128,15 @@ test_vm_rows_and_bad_rows() {
     check_contains "$out" "vm2  if-vm2   52:54:00:00:00:02 10.0.0.2 -          -         -    -       0   stopped 0"
     out=$(roamctl vm show if-vm1)
     check_contains "$out" "send      0     100      0x7    in_port=\$vm_port,tcp,tp_dst=22 drop"
+    # Rules saved one string each (schema 1.3); bad strings are shown as
+    # such, with why, and counted: nothing is lost.
+    out=$(roamctl vm show vm3 | tr -s ' ')
+    check_contains "$out" "receive 1 10 0x9 ip,nw_dst=10.0.0.3 output:\"\$vm_port\""
+    check_contains "$out" "send 0 20 0 in_port=\"\$vm_port\" drop"
+    check_contains "$out" 'must begin with "send" or "receive"'
+    check_contains "$out" "table or priority out of range"
+    check_contains "$out" 'no "actions="'
+    check_contains "$(roamctl vm list)" "vm3  if-vm3   52:54:00:00:00:03 10.0.0.3 -          -         -    -       1   stopped 5"
     out=$(roamctl --format=json vm show vm1)
     check_eq "2 vm1 drop" "$("$SYS_PYTHON" -c '
 import json, sys

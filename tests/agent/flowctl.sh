@@ -128,3 +128,37 @@ test_heal_after_vswitchd_restart() {
     check_contains "$(fc sync)" "applied"
     check_eq "$before" "$(flows)" "flows after the restart"
 }
+
+# Flows belong to owners: an owner's flows go in one call; a flow that two
+# owners claim stays until both have let it go, and the second claim's
+# actions take over when the first goes.
+test_owners() {
+    fc_setup
+    check_eq "ok 1" "$(fc own vm1 table=0,priority=100,in_port=1,actions=output:2)"
+    check_eq "ok 2" "$(fc own vm1 table=0,priority=100,in_port=2,actions=output:1)"
+    check_eq "ok 2" "$(fc own vm2 table=0,priority=100,in_port=2,actions=drop)"
+    check_eq "ok 3" "$(fc own vm2 table=0,priority=50,arp,actions=drop)"
+    check_contains "$(fc sync)" "applied"
+    check_eq "priority=100,in_port=1 actions=output:2
+priority=100,in_port=2 actions=output:1
+priority=5,in_port=9 actions=drop
+priority=50,arp actions=drop" "$(flows)" "first claims win"
+
+    # vm1 goes: its own flow goes, the shared one passes to vm2.
+    check_eq "ok 2" "$(fc drop vm1)"
+    check_contains "$(fc sync)" "applied"
+    check_eq "priority=100,in_port=2 actions=drop
+priority=5,in_port=9 actions=drop
+priority=50,arp actions=drop" "$(flows)" "vm2's claim took over"
+
+    # An unknown owner and an owner twice: nothing changes.
+    local gen
+    gen=$(fc sync)
+    check_eq "ok 2" "$(fc drop nosuch)"
+    check_eq "ok 2" "$(fc own vm2 table=0,priority=50,arp,actions=drop)"
+    check_eq "$gen" "$(fc sync)" "no change, no new generation"
+    check_contains "$(fc own vm3)" "error: "
+    check_eq "ok 0" "$(fc drop vm2)"
+    check_contains "$(fc sync)" "applied"
+    check_eq "priority=5,in_port=9 actions=drop" "$(flows)" "only the hand-added flow"
+}

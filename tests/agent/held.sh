@@ -11,9 +11,11 @@ MAC=52:54:00:00:00:01
 CLIENT=52:54:00:00:00:09
 
 normal_hv() {
-    uplinked_hv "$1" "$T/db/db.sock" --straggler-timeout=1000 \
-        --activate-timeout=10000
-    as "$1" check ovs-ofctl add-flow br-int "priority=0,actions=NORMAL"
+    local hv=$1
+    shift
+    uplinked_hv "$hv" "$T/db/db.sock" --straggler-timeout=1000 \
+        --activate-timeout=10000 "$@"
+    as "$hv" check ovs-ofctl add-flow br-int "priority=0,actions=NORMAL"
 }
 
 plug() {
@@ -133,4 +135,42 @@ test_held_under_the_operators_receive_rules() {
     held_frames_reach_the_vm \
         "table=0,priority=100,udp,nw_dst=10.0.0.1,actions=mod_nw_tos:32,resubmit(,1)" \
         "table=1,priority=100,ip,nw_dst=10.0.0.1,actions=output:5"
+}
+
+roamd_counter() {
+    roamd_ctl "$1" coverage/read-counter "$2"
+}
+
+roamd_counter_is() {
+    [ "$(roamd_counter "$1" "$2")" = "$3" ]
+}
+
+# The agent-activation baseline (roamd --activation=agent), which the
+# switch-over benchmark measures roam against: roamd holds the frames and
+# opens the gate, and the frames still reach the VM, in order.
+test_held_by_the_agent_baseline() {
+    setup_dc
+    normal_hv hv1 --activation=agent
+    normal_hv hv2 --activation=agent
+    plug hv1 vnet0 5
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 state running
+    vm_broadcast hv2 uplink
+    plug hv2 vnet3 8
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/hv2/roamd.ctl' \
+        vm/rules | grep -q '^if-vm1 .* arriving '"
+    check roamctl --target="$T/hv1/roamd.ctl" vm paused if-vm1
+    local i
+    for i in 1 2 3; do
+        as hv2 check ovs-appctl netdev-dummy/receive uplink "$(to_vm $i)"
+    done
+    # roamd holds them, not the datapath.
+    WAIT_TIMEOUT=10 wait_until roamd_counter_is hv2 agent_activation_held 3
+    check_eq "" "$(udp_ports_at hv2 vnet3)" "nothing delivered before the VM resumes"
+
+    vm_announce hv2 vnet3
+    WAIT_TIMEOUT=10 wait_until udp_ports_at_are hv2 vnet3 "1 2 3"
+    check grep -q "VM if-vm1: first frame on port 8; gate open, delivering 3 held frames (0 dropped)" "$T/hv2/roamd.log"
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 host hv2
+    as hv2 check ovs-appctl netdev-dummy/receive uplink "$(to_vm 4)"
+    WAIT_TIMEOUT=10 wait_until udp_ports_at_are hv2 vnet3 "1 2 3 4"
 }

@@ -20,9 +20,14 @@
  * Usage: test-flowctl BRIDGE TARGET < COMMANDS
  *
  * Commands, one per line:
- *   add FLOW      add a desired flow (ovs-ofctl syntax)
- *   del FLOW      remove a desired flow (table, priority, match)
+ *   add FLOW      add a desired flow (ovs-ofctl syntax), owned by "main"
+ *   own OWNER FLOW
+ *                 add a desired flow owned by OWNER (any name)
+ *   drop OWNER    remove every desired flow of OWNER
+ *   del FLOW      remove a desired flow (table, priority, match), whoever
+ *                 owns it
  *   clear         remove every desired flow
+ * Each of these prints "ok N" with the number of desired flows.
  *   sync          run until the switch holds the desired flows; prints
  *                 "applied N" or "failed N: ERROR"
  *   view          read the switch's whole flow table; prints "view N FLOWS"
@@ -44,10 +49,12 @@
 #include <unistd.h>
 
 #include "roamd/core/flowctl.h"
+#include "hash.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 #include "util.h"
+#include "uuid.h"
 
 static void
 sync_flows(struct flowctl *fc)
@@ -81,8 +88,8 @@ view_flows(struct flowctl *fc)
 {
     long long int deadline = time_msec() + 20000;
     unsigned int seqno = flowctl_view_seqno(fc);
-    const struct hmap *view;
     uint64_t gen;
+    size_t n;
 
     flowctl_request_view(fc);
     while (flowctl_view_seqno(fc) == seqno && time_msec() < deadline) {
@@ -91,8 +98,20 @@ view_flows(struct flowctl *fc)
         poll_timer_wait_until(deadline);
         poll_block();
     }
-    view = flowctl_view(fc, &gen);
-    printf("view %"PRIu64" %"PRIuSIZE"\n", gen, hmap_count(view));
+    flowctl_view(fc, &n, &gen);
+    printf("view %"PRIu64" %"PRIuSIZE"\n", gen, n);
+}
+
+/* The owner named 'name': any name gives one UUID. */
+static struct uuid
+owner(const char *name, size_t len)
+{
+    struct uuid u;
+
+    memset(&u, 0, sizeof u);
+    u.parts[0] = hash_bytes(name, len, 0);
+    u.parts[1] = len;
+    return u;
 }
 
 static bool
@@ -102,9 +121,24 @@ execute(struct flowctl *fc, char *line)
     int retval;
 
     if (!strncmp(line, "add ", 4)) {
-        retval = flowctl_add_flow(fc, line + 4, &error);
+        struct uuid u = owner("main", 4);
+
+        retval = flowctl_add_flow_text(fc, &u, line + 4, &error);
+    } else if (!strncmp(line, "own ", 4)) {
+        char *name = line + 4;
+        size_t len = strcspn(name, " ");
+        struct uuid u = owner(name, len);
+
+        retval = (name[len]
+                  ? flowctl_add_flow_text(fc, &u, name + len + 1, &error)
+                  : EINVAL);
+    } else if (!strncmp(line, "drop ", 5)) {
+        struct uuid u = owner(line + 5, strlen(line + 5));
+
+        flowctl_remove_owner(fc, &u);
+        retval = 0;
     } else if (!strncmp(line, "del ", 4)) {
-        retval = flowctl_remove_flow(fc, line + 4, &error);
+        retval = flowctl_remove_flow_text(fc, line + 4, &error);
     } else if (!strcmp(line, "clear")) {
         flowctl_clear(fc);
         retval = 0;
