@@ -156,44 +156,46 @@ parse_number(const char *name, const char *arg, long long int min,
     return value;
 }
 
+/* roamd's long options. */
+enum {
+    OPT_DB = UCHAR_MAX + 1,
+    OPT_OVS_DB,
+    OPT_HOST,
+    OPT_UNIXCTL,
+    OPT_STRAGGLER,
+    OPT_ACTIVATE,
+    OPT_BUFFER,
+    OPT_RESCAN_BUDGET,
+    OPT_ACTIVATION,
+    OPT_LIBVIRT,
+    OPT_OVS_VSWITCHD,
+    OPT_RETENTION,
+    DAEMON_OPTION_ENUMS,
+    VLOG_OPTION_ENUMS,
+};
+static const struct option long_options[] = {
+    {"db", required_argument, NULL, OPT_DB},
+    {"ovs-db", required_argument, NULL, OPT_OVS_DB},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+    {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
+    {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
+    {"buffer-packets", required_argument, NULL, OPT_BUFFER},
+    {"rescan-budget", required_argument, NULL, OPT_RESCAN_BUDGET},
+    {"activation", required_argument, NULL, OPT_ACTIVATION},
+    {"libvirt", optional_argument, NULL, OPT_LIBVIRT},
+    {"ovs-vswitchd", required_argument, NULL, OPT_OVS_VSWITCHD},
+    {"migration-retention", required_argument, NULL, OPT_RETENTION},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    DAEMON_LONG_OPTIONS,
+    VLOG_LONG_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+
 static void
 parse_options(int argc, char *argv[], struct roamd_options *o)
 {
-    enum {
-        OPT_DB = UCHAR_MAX + 1,
-        OPT_OVS_DB,
-        OPT_HOST,
-        OPT_UNIXCTL,
-        OPT_STRAGGLER,
-        OPT_ACTIVATE,
-        OPT_BUFFER,
-        OPT_RESCAN_BUDGET,
-        OPT_ACTIVATION,
-        OPT_LIBVIRT,
-        OPT_OVS_VSWITCHD,
-        OPT_RETENTION,
-        DAEMON_OPTION_ENUMS,
-        VLOG_OPTION_ENUMS,
-    };
-    static const struct option long_options[] = {
-        {"db", required_argument, NULL, OPT_DB},
-        {"ovs-db", required_argument, NULL, OPT_OVS_DB},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"unixctl", required_argument, NULL, OPT_UNIXCTL},
-        {"straggler-timeout", required_argument, NULL, OPT_STRAGGLER},
-        {"activate-timeout", required_argument, NULL, OPT_ACTIVATE},
-        {"buffer-packets", required_argument, NULL, OPT_BUFFER},
-        {"rescan-budget", required_argument, NULL, OPT_RESCAN_BUDGET},
-        {"activation", required_argument, NULL, OPT_ACTIVATION},
-        {"libvirt", optional_argument, NULL, OPT_LIBVIRT},
-        {"ovs-vswitchd", required_argument, NULL, OPT_OVS_VSWITCHD},
-        {"migration-retention", required_argument, NULL, OPT_RETENTION},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        DAEMON_LONG_OPTIONS,
-        VLOG_LONG_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
     char *short_options = ovs_cmdl_long_options_to_short_options(
         long_options);
     int c;
