@@ -32,6 +32,12 @@ roamd_libroamd_la_SOURCES = \
 	roamd/core/oflow.h \
 	roamd/core/pinctrl.c \
 	roamd/core/pinctrl.h \
+	roamd/gateway/gateway.c \
+	roamd/gateway/gateway.h \
+	roamd/gateway/gateway-flows.c \
+	roamd/gateway/gateway-flows.h \
+	roamd/gateway/mapping.c \
+	roamd/gateway/mapping.h \
 	roamd/hypervisor/agent-activation.c \
 	roamd/hypervisor/agent-activation.h \
 	roamd/hypervisor/arrival.c \

@@ -46,6 +46,7 @@
 #include "roamd/core/libvirt-monitor.h"
 #include "roamd/core/link-monitor.h"
 #include "roamd/core/pinctrl.h"
+#include "roamd/gateway/gateway.h"
 #include "roamd/hypervisor/hypervisor.h"
 #include "roamd/hypervisor/vif.h"
 #include "command-line.h"
@@ -71,7 +72,9 @@ struct roamd {
     const struct roamrec_host *chassis;
     struct shash flowctls;      /* Bridge name -> struct flowctl *. */
     struct hypervisor *hypervisor;      /* The hypervisor role. */
-    bool runs_hypervisor;       /* This iteration runs it. */
+    struct gateway *gateway;            /* The gateway role. */
+    bool runs_hypervisor;       /* This iteration runs the hypervisor... */
+    bool runs_gateway;          /* ...or the gateway role. */
     struct link_monitor *links;
     struct libvirt_monitor *libvirt;    /* Or NULL, without --libvirt. */
     struct appctl *vswitchd;            /* ovs-vswitchd's control socket. */
@@ -310,6 +313,8 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
     appctl_run(roamd->vswitchd);
     fdbpin_run(roamd->pins);
     roamd->runs_hypervisor = roamd_runs_hypervisor(roamd);
+    roamd->runs_gateway = (roamd->chassis
+                           && !strcmp(roamd->chassis->role, "gateway"));
 
     struct roamd_ctx ctx = {
         .ovs_idl = ovs_idl,
@@ -335,6 +340,9 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
     }
     if (roamd->runs_hypervisor) {
         hypervisor_run(roamd->hypervisor, &ctx);
+    }
+    if (roamd->runs_gateway && ovs_ready) {
+        gateway_run(roamd->gateway, &ctx);
     }
     if (ovs_ready) {
         /* Edits the role made go out in this iteration's bundle. */
@@ -371,6 +379,9 @@ roamd_wait(struct roamd *roamd, struct unixctl_server *unixctl)
     /* (Past, if the last pass had no transaction: then soon, not at
      * once.) */
     poll_timer_wait_until(MAX(roamd->next_expiry, time_msec() + 1000));
+    if (roamd->runs_gateway) {
+        gateway_wait(roamd->gateway);
+    }
     if (roamd->runs_hypervisor) {
         hypervisor_wait(roamd->hypervisor);
     }
@@ -427,6 +438,7 @@ main(int argc, char *argv[])
     roamd.hypervisor = hypervisor_create(&o.hv, &roamd.flowctls,
                                          roamd.vswitchd, roamd.pins,
                                          roamd.pinctrl);
+    roamd.gateway = gateway_create();
     roamd.links = link_monitor_create();
 
     VLOG_INFO("roamd for host %s: roam database %s, Open vSwitch database "
@@ -442,6 +454,7 @@ main(int argc, char *argv[])
 
     unixctl_server_destroy(unixctl);
     hypervisor_destroy(roamd.hypervisor);
+    gateway_destroy(roamd.gateway);
     pinctrl_destroy(roamd.pinctrl);
     libvirt_monitor_destroy(roamd.libvirt);
     fdbpin_destroy(roamd.pins);
@@ -524,7 +537,8 @@ roamd_libvirt_events(struct roamd *roamd)
 
 /* Whether the hypervisor role's modules run: this host's role (Host.role)
  * is "hypervisor", or not known yet (they do nothing without the host's
- * row).  The gateway and client-edge roles are not part of this roamd. */
+ * row).  The gateway role runs on a "gateway"; the client-edge role is not
+ * part of this roamd. */
 static bool
 roamd_runs_hypervisor(const struct roamd *roamd)
 {
@@ -533,8 +547,10 @@ roamd_runs_hypervisor(const struct roamd *roamd)
     if (!roamd->chassis || !strcmp(roamd->chassis->role, "hypervisor")) {
         return true;
     }
-    VLOG_WARN_RL(&rl, "host %s has role \"%s\", which this roamd does not "
-                 "run; it runs only \"hypervisor\"", roamd->host_name,
-                 roamd->chassis->role);
+    if (strcmp(roamd->chassis->role, "gateway")) {
+        VLOG_WARN_RL(&rl, "host %s has role \"%s\", which this roamd does "
+                     "not run; it runs \"hypervisor\" and \"gateway\"",
+                     roamd->host_name, roamd->chassis->role);
+    }
     return false;
 }

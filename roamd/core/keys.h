@@ -54,4 +54,16 @@
  * from its VM row; it never writes libvirt's own keys. */
 #define ROAM_KEY_IFACE_ID     "roam-iface-id"
 
+/* Bridge external_ids written by the operator of a gateway: "true" marks
+ * the bridge that the gateway role programs (roamd/gateway/). */
+#define ROAM_KEY_GATEWAY      "roam-gateway"
+
+/* Interface external_ids written by the operator of a gateway: "true"
+ * marks the gateway bridge's port toward its datacenter's hosts. */
+#define ROAM_KEY_FABRIC       "roam-fabric"
+
+/* Interface external_ids on a gateway: the number of the datacenter whose
+ * gateway this tunnel port reaches. */
+#define ROAM_KEY_REMOTE_DC    "roam-remote-dc"
+
 #endif /* keys.h */

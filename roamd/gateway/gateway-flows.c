@@ -1,0 +1,244 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "roamd/gateway/gateway-flows.h"
+
+#include "lib/pseudo-id.h"
+#include "openvswitch/match.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
+#include "packets.h"
+#include "roamd/core/oflow.h"
+#include "roamd/gateway/mapping.h"
+#include "util.h"
+
+#define PRIO_ENTRY 100
+#define PRIO_PASS 1
+
+static void
+add_flow(struct oflows *flows, uint8_t table, uint16_t priority,
+         const struct match *match, const struct ofpbuf *ofpacts)
+{
+    oflows_add(flows, oflow_create_from_match(table, priority, htonll(0),
+                                              match, ofpacts->data,
+                                              ofpacts->size));
+}
+
+static void
+put_resubmit(struct ofpbuf *ofpacts, uint8_t table)
+{
+    struct ofpact_resubmit *r = ofpact_put_RESUBMIT(ofpacts);
+
+    r->in_port = OFPP_IN_PORT;
+    r->table_id = table;
+}
+
+static void
+put_output(struct ofpbuf *ofpacts, ofp_port_t port)
+{
+    ofpact_put_OUTPUT(ofpacts)->port = port;
+}
+
+static void
+put_rewrite(struct ofpbuf *ofpacts, uint8_t sides,
+            struct eth_addr from_mac, ovs_be32 from_ip,
+            struct eth_addr to_mac, ovs_be32 to_ip)
+{
+    struct ofpact_roam_rewrite *rw = ofpact_put_ROAM_REWRITE(ofpacts);
+
+    rw->sides = sides;
+    rw->from_mac = from_mac;
+    rw->from_ip = from_ip;
+    rw->to_mac = to_mac;
+    rw->to_ip = to_ip;
+}
+
+static void
+put_move(struct ofpbuf *ofpacts, enum mf_field_id src, enum mf_field_id dst)
+{
+    struct ofpact_reg_move *move = ofpact_put_REG_MOVE(ofpacts);
+    const struct mf_field *sf = mf_from_id(src);
+
+    move->src = (struct mf_subfield) { .field = sf, .n_bits = sf->n_bits };
+    move->dst = (struct mf_subfield) { .field = mf_from_id(dst),
+                                       .n_bits = sf->n_bits };
+}
+
+static void
+put_set(struct ofpbuf *ofpacts, enum mf_field_id id, const void *value)
+{
+    ofpact_put_set_field(ofpacts, mf_from_id(id), value, NULL);
+}
+
+/* The ARP answer for another datacenter's VM 'e' (table 10): the request
+ * turned around into a reply from 'e''s pseudo MAC, out the port it came
+ * in on, all in the datapath. */
+static void
+arp_answer(const struct mapping_entry *e, struct oflows *flows)
+{
+    uint64_t stub[1024 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    ovs_be16 reply = htons(ARP_OP_REPLY);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_dl_type(&match, htons(ETH_TYPE_ARP));
+    match_set_nw_proto(&match, ARP_OP_REQUEST);
+    match_set_nw_dst(&match, e->real_ip);
+
+    put_move(&ofpacts, MFF_ETH_SRC, MFF_ETH_DST);
+    put_set(&ofpacts, MFF_ETH_SRC, &e->pseudo_mac);
+    put_set(&ofpacts, MFF_ARP_OP, &reply);
+    put_move(&ofpacts, MFF_ARP_SHA, MFF_ARP_THA);
+    put_move(&ofpacts, MFF_ARP_SPA, MFF_ARP_TPA);
+    put_set(&ofpacts, MFF_ARP_SHA, &e->pseudo_mac);
+    put_set(&ofpacts, MFF_ARP_SPA, &e->real_ip);
+    put_output(&ofpacts, OFPP_IN_PORT);
+    add_flow(flows, GW_T_ARP, PRIO_ENTRY, &match, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'flows' the per-VM flows for 'e' at a gateway of datacenter
+ * 'local_dc' (see gateway-flows.h). */
+void
+gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
+                 struct oflows *flows)
+{
+    uint64_t stub[256 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    if (e->dc == local_dc) {
+        /* Out: its real source becomes its pseudo source. */
+        match_init_catchall(&match);
+        match_set_dl_src(&match, e->real_mac);
+        put_rewrite(&ofpacts, ROAM_REWRITE_SRC, e->real_mac, e->real_ip,
+                    e->pseudo_mac, e->pseudo_ip);
+        put_resubmit(&ofpacts, GW_T_OUT_DST);
+        add_flow(flows, GW_T_OUT_SRC, PRIO_ENTRY, &match, &ofpacts);
+
+        /* In: its pseudo destination becomes its real one. */
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_dl_dst(&match, e->pseudo_mac);
+        put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac, e->pseudo_ip,
+                    e->real_mac, e->real_ip);
+        put_resubmit(&ofpacts, GW_T_IN_SRC);
+        add_flow(flows, GW_T_IN_DST, PRIO_ENTRY, &match, &ofpacts);
+    } else {
+        arp_answer(e, flows);
+
+        /* Out: for its real IPv4 address, its pseudo one. */
+        match_init_catchall(&match);
+        match_set_dl_type(&match, htons(ETH_TYPE_IP));
+        match_set_dl_dst(&match, e->pseudo_mac);
+        match_set_nw_dst(&match, e->real_ip);
+        put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->real_mac, e->real_ip,
+                    e->pseudo_mac, e->pseudo_ip);
+        put_resubmit(&ofpacts, GW_T_FORWARD);
+        add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
+
+        /* In: from its pseudo identity, its real one. */
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_dl_src(&match, e->pseudo_mac);
+        put_rewrite(&ofpacts, ROAM_REWRITE_SRC, e->pseudo_mac, e->pseudo_ip,
+                    e->real_mac, e->real_ip);
+        put_resubmit(&ofpacts, GW_T_DELIVER);
+        add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
+    }
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'flows' the gateway's flows that do not depend on any VM: the
+ * classification of ports, and forwarding by datacenter prefix of the
+ * pseudo MAC ('layout'), toward the 'n_tunnels' tunnels, and in from them
+ * to 'fabric'. */
+void
+gateway_flows_fabric(const struct pseudo_id_layout *layout,
+                     ofp_port_t fabric,
+                     const struct gateway_tunnel *tunnels, size_t n_tunnels,
+                     struct oflows *flows)
+{
+    uint64_t stub[256 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    /* Classify. */
+    match_init_catchall(&match);
+    match_set_in_port(&match, fabric);
+    match_set_dl_type(&match, htons(ETH_TYPE_ARP));
+    match_set_nw_proto(&match, ARP_OP_REQUEST);
+    put_resubmit(&ofpacts, GW_T_ARP);
+    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 10, &match, &ofpacts);
+
+    ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
+    match_set_in_port(&match, fabric);
+    put_resubmit(&ofpacts, GW_T_OUT_SRC);
+    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
+
+    for (size_t i = 0; i < n_tunnels; i++) {
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_in_port(&match, tunnels[i].ofport);
+        put_resubmit(&ofpacts, GW_T_IN_DST);
+        add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
+    }
+
+    /* Frames of no mapped VM pass through the rewrite tables as they
+     * are. */
+    ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
+    put_resubmit(&ofpacts, GW_T_OUT_DST);
+    add_flow(flows, GW_T_OUT_SRC, PRIO_PASS, &match, &ofpacts);
+    ofpbuf_clear(&ofpacts);
+    put_resubmit(&ofpacts, GW_T_FORWARD);
+    add_flow(flows, GW_T_OUT_DST, PRIO_PASS, &match, &ofpacts);
+    ofpbuf_clear(&ofpacts);
+    put_resubmit(&ofpacts, GW_T_IN_SRC);
+    add_flow(flows, GW_T_IN_DST, PRIO_PASS, &match, &ofpacts);
+    ofpbuf_clear(&ofpacts);
+    put_resubmit(&ofpacts, GW_T_DELIVER);
+    add_flow(flows, GW_T_IN_SRC, PRIO_PASS, &match, &ofpacts);
+
+    /* In: out to the fabric. */
+    ofpbuf_clear(&ofpacts);
+    put_output(&ofpacts, fabric);
+    add_flow(flows, GW_T_DELIVER, PRIO_PASS, &match, &ofpacts);
+
+    /* Forward: one flow per other datacenter, on the datacenter field of
+     * the destination pseudo MAC. */
+    for (size_t i = 0; i < n_tunnels; i++) {
+        struct pseudo_id id = { .dc = tunnels[i].dc };
+        struct eth_addr mac, mask;
+        uint32_t ip, ip_mask;
+
+        if (pseudo_id_prefix(layout, &id, PSEUDO_ID_SCOPE_DC, &ip, &ip_mask,
+                             mac.ea, mask.ea)) {
+            continue;
+        }
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_dl_dst_masked(&match, mac, mask);
+        put_output(&ofpacts, tunnels[i].ofport);
+        add_flow(flows, GW_T_FORWARD, PRIO_ENTRY, &match, &ofpacts);
+    }
+    ofpbuf_uninit(&ofpacts);
+}

@@ -1,0 +1,80 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_GATEWAY_FLOWS_H
+#define ROAM_GATEWAY_FLOWS_H 1
+
+/* The gateway's flows: the datacenter's core router (S0.4) in OpenFlow.
+ *
+ * A gateway bridge has one fabric port, toward its datacenter's hosts,
+ * and one tunnel port per other datacenter, toward that datacenter's
+ * gateway.  Its tables:
+ *
+ *   0  classify: ARP requests from the fabric to 10, other frames from the
+ *      fabric to 20, frames from a tunnel to 30.
+ *  10  ARP answers (S0.2): a request for the real IPv4 address of a VM in
+ *      another datacenter is answered, in the datapath, with that VM's
+ *      pseudo MAC.  Requests for the datacenter's own VMs are theirs to
+ *      answer, on the fabric.
+ *  20  out, source (S0.4): a frame from one of the datacenter's VMs gets
+ *      its pseudo identity as source (roam_rewrite).
+ *  21  out, destination: a frame for another datacenter's VM, addressed to
+ *      its pseudo MAC (the ARP answer) and its real IPv4 address, gets its
+ *      pseudo IPv4 address too.
+ *  22  forward: by the datacenter field of the destination pseudo MAC, one
+ *      flow per datacenter, to that datacenter's tunnel.
+ *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
+ *      addressed to its pseudo identity, gets its real one.
+ *  31  in, source: a frame from another datacenter's VM gets that VM's
+ *      real identity as source: a VM only ever sees real identities.
+ *  32  deliver: out to the fabric.
+ *
+ * Per VM, the tables hold exact matches (hashed in the switch, so their
+ * cost does not grow with the VM count): two flows for each of the
+ * datacenter's VMs (20, 30), three for each other VM (10, 21, 31).  The
+ * forwarding flows number O(datacenters). */
+
+#include <stdint.h>
+
+#include "openvswitch/types.h"
+
+struct mapping_entry;
+struct oflows;
+struct pseudo_id_layout;
+
+#define GW_T_CLASSIFY 0
+#define GW_T_ARP 10
+#define GW_T_OUT_SRC 20
+#define GW_T_OUT_DST 21
+#define GW_T_FORWARD 22
+#define GW_T_IN_DST 30
+#define GW_T_IN_SRC 31
+#define GW_T_DELIVER 32
+
+/* A tunnel port toward another datacenter's gateway. */
+struct gateway_tunnel {
+    uint32_t dc;                /* That datacenter's number. */
+    ofp_port_t ofport;
+};
+
+void gateway_flows_vm(const struct mapping_entry *, uint32_t local_dc,
+                      struct oflows *);
+void gateway_flows_fabric(const struct pseudo_id_layout *,
+                          ofp_port_t fabric,
+                          const struct gateway_tunnel *, size_t n_tunnels,
+                          struct oflows *);
+
+#endif /* gateway/gateway-flows.h */

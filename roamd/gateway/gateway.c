@@ -1,0 +1,228 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "roamd/gateway/gateway.h"
+
+#include "coverage.h"
+#include "db/roam-idl.h"
+#include "flow.h"
+#include "lib/pseudo-id.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "roamd/core/context.h"
+#include "roamd/core/flowctl.h"
+#include "roamd/core/keys.h"
+#include "roamd/core/oflow.h"
+#include "roamd/gateway/gateway-flows.h"
+#include "roamd/gateway/mapping.h"
+#include "smap.h"
+#include "unixctl.h"
+#include "util.h"
+#include "uuid.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(gateway);
+
+COVERAGE_DEFINE(gateway_vm_flows);
+COVERAGE_DEFINE(gateway_fabric_flows);
+
+/* Where the gateway stands: what its fabric flows were built from. */
+struct gateway_place {
+    const struct flowctl *fc;
+    uint32_t dc;
+    struct pseudo_id_layout layout;
+    ofp_port_t fabric;
+    struct gateway_tunnel *tunnels;
+    size_t n_tunnels;
+};
+
+struct gateway {
+    struct mapping mapping;
+    struct gateway_place place;         /* As last programmed. */
+    struct uuid fabric_owner;
+};
+
+static unixctl_cb_func gateway_unixctl_mappings;
+
+struct gateway *
+gateway_create(void)
+{
+    struct gateway *gw = xzalloc(sizeof *gw);
+
+    mapping_init(&gw->mapping);
+    uuid_generate(&gw->fabric_owner);
+    unixctl_command_register("gateway/mappings", "", 0, 0,
+                             gateway_unixctl_mappings, gw);
+    return gw;
+}
+
+void
+gateway_destroy(struct gateway *gw)
+{
+    if (gw) {
+        mapping_destroy(&gw->mapping);
+        free(gw->place.tunnels);
+        free(gw);
+    }
+}
+
+/* Finds the gateway bridge in 'ovs_idl' and, on it, the fabric port and
+ * the tunnel ports, into 'p' (whose 'tunnels' the caller frees).  Returns
+ * the bridge, or NULL if there is no usable one. */
+static const struct ovsrec_bridge *
+find_place(struct ovsdb_idl *ovs_idl, struct gateway_place *p)
+{
+    const struct ovsrec_bridge *br;
+    size_t allocated = 0;
+
+    p->fabric = OFPP_NONE;
+    p->tunnels = NULL;
+    p->n_tunnels = 0;
+    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
+        if (smap_get_bool(&br->external_ids, ROAM_KEY_GATEWAY, false)) {
+            break;
+        }
+    }
+    if (!br) {
+        return NULL;
+    }
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+
+        for (size_t j = 0; j < port->n_interfaces; j++) {
+            const struct ovsrec_interface *iface = port->interfaces[j];
+            int dc = smap_get_int(&iface->external_ids, ROAM_KEY_REMOTE_DC,
+                                  -1);
+
+            if (iface->n_ofport != 1 || iface->ofport[0] <= 0) {
+                continue;
+            }
+            if (smap_get_bool(&iface->external_ids, ROAM_KEY_FABRIC,
+                              false)) {
+                p->fabric = u16_to_ofp(iface->ofport[0]);
+            } else if (dc >= 0) {
+                if (p->n_tunnels >= allocated) {
+                    p->tunnels = x2nrealloc(p->tunnels, &allocated,
+                                            sizeof *p->tunnels);
+                }
+                p->tunnels[p->n_tunnels++] = (struct gateway_tunnel) {
+                    .dc = dc,
+                    .ofport = u16_to_ofp(iface->ofport[0]),
+                };
+            }
+        }
+    }
+    return p->fabric != OFPP_NONE ? br : NULL;
+}
+
+static bool
+place_equals(const struct gateway_place *a, const struct gateway_place *b)
+{
+    return (a->fc == b->fc && a->dc == b->dc && a->fabric == b->fabric
+            && !memcmp(&a->layout, &b->layout, sizeof a->layout)
+            && a->n_tunnels == b->n_tunnels
+            && !memcmp(a->tunnels, b->tunnels,
+                       a->n_tunnels * sizeof *a->tunnels));
+}
+
+/* Installs the flows of every VM whose mapping changed (of every VM, with
+ * 'all') and removes those of VMs that left. */
+static void
+program_vms(struct gateway *gw, struct flowctl *fc, bool all)
+{
+    const struct mapping_entry *e;
+
+    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+        if (all || e->changed) {
+            struct oflows flows = OFLOWS_INITIALIZER;
+
+            COVERAGE_INC(gateway_vm_flows);
+            gateway_flows_vm(e, gw->place.dc, &flows);
+            flowctl_replace_owner(fc, &e->vm, &flows);
+            oflows_destroy(&flows);
+        }
+    }
+    for (size_t i = 0; i < gw->mapping.n_gone; i++) {
+        flowctl_remove_owner(fc, &gw->mapping.gone[i]);
+    }
+    mapping_clear_changes(&gw->mapping);
+}
+
+void
+gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
+{
+    const struct roamrec_datacenter *dc;
+    const struct ovsrec_bridge *br;
+    struct gateway_place now;
+    struct flowctl *fc;
+
+    if (!ctx->chassis || !ctx->ovs_idl) {
+        return;
+    }
+    dc = ctx->chassis->datacenter;
+    memset(&now, 0, sizeof now);
+    br = find_place(ctx->ovs_idl, &now);
+    fc = br ? shash_find_data(ctx->flowctls, br->name) : NULL;
+    if (!dc || !fc || pseudo_id_layout_parse(&now.layout,
+                                             dc->pseudo_layout)) {
+        free(now.tunnels);
+        return;
+    }
+    now.fc = fc;
+    now.dc = dc->number;
+
+    mapping_run(&gw->mapping, ctx->roam_idl);
+    if (!place_equals(&now, &gw->place)) {
+        struct oflows flows = OFLOWS_INITIALIZER;
+
+        COVERAGE_INC(gateway_fabric_flows);
+        VLOG_INFO("gateway of datacenter %"PRIu32" on bridge %s: fabric "
+                  "port %"PRIu16", %"PRIuSIZE" tunnels", now.dc, br->name,
+                  ofp_to_u16(now.fabric), now.n_tunnels);
+        gateway_flows_fabric(&now.layout, now.fabric, now.tunnels,
+                             now.n_tunnels, &flows);
+        flowctl_replace_owner(fc, &gw->fabric_owner, &flows);
+        oflows_destroy(&flows);
+        free(gw->place.tunnels);
+        gw->place = now;
+        program_vms(gw, fc, true);
+    } else {
+        free(now.tunnels);
+        program_vms(gw, fc, false);
+    }
+}
+
+void
+gateway_wait(struct gateway *gw OVS_UNUSED)
+{
+    /* Everything the gateway follows wakes the loop by itself: database
+     * updates and the bridges' flowctls. */
+}
+
+static void
+gateway_unixctl_mappings(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                         const char *argv[] OVS_UNUSED, void *gw_)
+{
+    struct gateway *gw = gw_;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    mapping_format(&gw->mapping, gw->place.dc, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}

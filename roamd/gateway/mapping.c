@@ -1,0 +1,203 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "roamd/gateway/mapping.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include "coverage.h"
+#include "db/roam-idl.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(gateway_mapping);
+
+COVERAGE_DEFINE(gateway_mapping_update);
+COVERAGE_DEFINE(gateway_mapping_stale);
+COVERAGE_DEFINE(gateway_mapping_remove);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+void
+mapping_init(struct mapping *m)
+{
+    memset(m, 0, sizeof *m);
+    hmap_init(&m->entries);
+}
+
+static void
+entry_destroy(struct mapping *m, struct mapping_entry *e)
+{
+    hmap_remove(&m->entries, &e->node);
+    free(e->name);
+    free(e);
+}
+
+void
+mapping_destroy(struct mapping *m)
+{
+    if (m) {
+        struct mapping_entry *e;
+
+        HMAP_FOR_EACH_SAFE (e, node, &m->entries) {
+            entry_destroy(m, e);
+        }
+        hmap_destroy(&m->entries);
+        free(m->gone);
+    }
+}
+
+const struct mapping_entry *
+mapping_find(const struct mapping *m, const struct uuid *vm)
+{
+    struct mapping_entry *e;
+
+    HMAP_FOR_EACH_WITH_HASH (e, node, uuid_hash(vm), &m->entries) {
+        if (uuid_equals(&e->vm, vm)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Reads 'vm''s identities and place into 'e'.  Returns false if the row
+ * has no complete pseudo identity, host or datacenter: such a VM is not
+ * mapped. */
+static bool
+entry_from_row(struct mapping_entry *e, const struct roamrec_vm *vm)
+{
+    if (!vm->host || !vm->host->datacenter
+        || !vm->pseudo_mac || !vm->pseudo_ip
+        || !eth_addr_from_string(vm->real_mac, &e->real_mac)
+        || !eth_addr_from_string(vm->pseudo_mac, &e->pseudo_mac)
+        || !ip_parse(vm->real_ip, &e->real_ip)
+        || !ip_parse(vm->pseudo_ip, &e->pseudo_ip)) {
+        return false;
+    }
+    e->seq = vm->seq;
+    e->dc = vm->host->datacenter->number;
+    return true;
+}
+
+static bool
+entry_same(const struct mapping_entry *a, const struct mapping_entry *b)
+{
+    return (a->seq == b->seq && a->dc == b->dc
+            && eth_addr_equals(a->real_mac, b->real_mac)
+            && eth_addr_equals(a->pseudo_mac, b->pseudo_mac)
+            && a->real_ip == b->real_ip && a->pseudo_ip == b->pseudo_ip);
+}
+
+static void
+note_gone(struct mapping *m, const struct uuid *vm)
+{
+    if (m->n_gone >= m->allocated_gone) {
+        m->gone = x2nrealloc(m->gone, &m->allocated_gone, sizeof *m->gone);
+    }
+    m->gone[m->n_gone++] = *vm;
+}
+
+/* Brings 'm' up to date with the VM rows of 'roam_idl'. */
+void
+mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
+{
+    const struct roamrec_vm *vm;
+    struct mapping_entry *e;
+
+    ROAMREC_VM_FOR_EACH (vm, roam_idl) {
+        struct mapping_entry row;
+
+        e = CONST_CAST(struct mapping_entry *,
+                       mapping_find(m, &vm->header_.uuid));
+        if (!entry_from_row(&row, vm)) {
+            continue;
+        }
+        if (e && row.seq < e->seq) {
+            /* An older location than the one mapped: it never wins. */
+            COVERAGE_INC(gateway_mapping_stale);
+            m->n_stale++;
+            VLOG_WARN_RL(&rl, "VM %s: ignoring its location with sequence "
+                         "number %"PRId64", older than the %"PRId64" "
+                         "mapped", vm->name, row.seq, e->seq);
+        } else if (!e || !entry_same(e, &row)) {
+            if (!e) {
+                e = xzalloc(sizeof *e);
+                e->vm = vm->header_.uuid;
+                e->name = xstrdup(vm->name);
+                hmap_insert(&m->entries, &e->node, uuid_hash(&e->vm));
+            }
+            COVERAGE_INC(gateway_mapping_update);
+            e->seq = row.seq;
+            e->dc = row.dc;
+            e->real_mac = row.real_mac;
+            e->pseudo_mac = row.pseudo_mac;
+            e->real_ip = row.real_ip;
+            e->pseudo_ip = row.pseudo_ip;
+            e->changed = true;
+        }
+    }
+
+    /* VMs no longer mappable leave. */
+    HMAP_FOR_EACH_SAFE (e, node, &m->entries) {
+        const struct roamrec_vm *row = roamrec_vm_get_for_uuid(roam_idl,
+                                                               &e->vm);
+        struct mapping_entry tmp;
+
+        if (!row || !entry_from_row(&tmp, row)) {
+            COVERAGE_INC(gateway_mapping_remove);
+            note_gone(m, &e->vm);
+            entry_destroy(m, e);
+        }
+    }
+}
+
+/* Forgets which entries changed and which VMs left. */
+void
+mapping_clear_changes(struct mapping *m)
+{
+    struct mapping_entry *e;
+
+    HMAP_FOR_EACH (e, node, &m->entries) {
+        e->changed = false;
+    }
+    m->n_gone = 0;
+}
+
+/* Appends 'm' to 's', one VM per line, for "gateway/mappings". */
+void
+mapping_format(const struct mapping *m, uint32_t local_dc, struct ds *s)
+{
+    const struct mapping_entry *e;
+
+    ds_put_format(s, "%-16s %-5s %-4s %-17s %-15s %-17s %-15s %s\n", "vm",
+                  "seq", "dc", "real_mac", "real_ip", "pseudo_mac",
+                  "pseudo_ip", "side");
+    HMAP_FOR_EACH (e, node, &m->entries) {
+        char real_ip[INET_ADDRSTRLEN], pseudo_ip[INET_ADDRSTRLEN];
+
+        snprintf(real_ip, sizeof real_ip, IP_FMT, IP_ARGS(e->real_ip));
+        snprintf(pseudo_ip, sizeof pseudo_ip, IP_FMT, IP_ARGS(e->pseudo_ip));
+        ds_put_format(s, "%-16s %-5"PRId64" %-4"PRIu32" "ETH_ADDR_FMT" "
+                      "%-15s "ETH_ADDR_FMT" %-15s %s\n", e->name, e->seq,
+                      e->dc, ETH_ADDR_ARGS(e->real_mac), real_ip,
+                      ETH_ADDR_ARGS(e->pseudo_mac), pseudo_ip,
+                      e->dc == local_dc ? "local" : "remote");
+    }
+}

@@ -1,0 +1,73 @@
+/*
+ * Copyright (c) 2026 The roam authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef ROAM_GATEWAY_MAPPING_H
+#define ROAM_GATEWAY_MAPPING_H 1
+
+/* The gateway's pseudo <-> real mapping (seed features S0.3, S0.5).
+ *
+ * A datacenter's gateway maps every VM its datacenter may see between the
+ * VM's real identity (MAC and IPv4, for life) and its pseudo identity
+ * (where it runs: datacenter, pod, host, VM; S0.1).  The mapping is fed
+ * only from the roam database, whose Raft cluster keeps every
+ * datacenter's gateway in step (S0.5): a GARP or RARP on the wire changes
+ * nothing here.
+ *
+ * Each VM's entry carries the VM's location sequence number, as EVPN's MAC
+ * mobility does.  A row that comes with an older sequence number than the
+ * entry holds (a replica that lags, a row written by hand) is ignored and
+ * counted: the newer location stands.  A VM whose row goes, or loses its
+ * pseudo identity or its host, leaves the mapping. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "openvswitch/hmap.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+#include "uuid.h"
+
+struct ovsdb_idl;
+struct ds;
+
+struct mapping_entry {
+    struct hmap_node node;      /* In 'struct mapping''s 'entries'. */
+    struct uuid vm;             /* The VM row. */
+    char *name;
+    int64_t seq;
+    uint32_t dc;                /* Datacenter number it runs in. */
+    struct eth_addr real_mac, pseudo_mac;
+    ovs_be32 real_ip, pseudo_ip;
+    bool changed;               /* Since mapping_clear_changes(). */
+};
+
+struct mapping {
+    struct hmap entries;        /* struct mapping_entry, by VM uuid. */
+    struct uuid *gone;          /* VMs that left since the last... */
+    size_t n_gone, allocated_gone;      /* ...mapping_clear_changes(). */
+    size_t n_stale;             /* Older rows ignored, ever. */
+};
+
+void mapping_init(struct mapping *);
+void mapping_destroy(struct mapping *);
+void mapping_run(struct mapping *, struct ovsdb_idl *roam_idl);
+void mapping_clear_changes(struct mapping *);
+const struct mapping_entry *mapping_find(const struct mapping *,
+                                         const struct uuid *vm);
+void mapping_format(const struct mapping *, uint32_t local_dc,
+                    struct ds *);
+
+#endif /* gateway/mapping.h */

@@ -1,0 +1,170 @@
+# The gateway role (roamd/gateway/, seed features S0.2-S0.6) on a dummy
+# datapath: the pseudo <-> real mapping fed from the roam database, ARP
+# requests for another datacenter's VM answered with its pseudo MAC in the
+# datapath, the core rewrite on the way out and the egress rewrite on the
+# way in, forwarding by datacenter prefix, and the sequence-number guard.
+# A dummy port stands in for the tunnel to dc2's gateway.
+
+source "$ROAM_SRCDIR/tests/agent/helpers.bash"
+
+VM1_MAC=52:54:00:00:01:01
+VM1_IP=10.0.0.11
+VM2_MAC=52:54:00:00:02:01
+VM2_IP=10.0.0.21
+
+# gw_setup: dc1 (hv1, gateway gw1) and dc2 (hv2); VM 1 runs on hv1 and VM 2
+# on hv2, each registered with its pseudo identity by its host's roamd.
+gw_setup() {
+    roamdb_start db
+    export ROAM_DB=unix:$T/db/db.sock
+    check roamctl dc add dc1 1
+    check roamctl dc add dc2 2
+    check roamctl host add hv1 dc1 0 1
+    check roamctl host add hv2 dc2 0 1
+    check roamctl host add gw1 dc1 0 63 --role=gateway
+    uplinked_hv hv1 "$T/db/db.sock"
+    uplinked_hv hv2 "$T/db/db.sock"
+    libvirt_plug hv1 br-int vnet1 if-vm1 $VM1_MAC $VM1_IP
+    libvirt_plug hv2 br-int vnet2 if-vm2 $VM2_MAC $VM2_IP
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm1 state running
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-vm2 state running
+    WAIT_TIMEOUT=15 wait_until vm_has_pseudo_id if-vm1
+    WAIT_TIMEOUT=15 wait_until vm_has_pseudo_id if-vm2
+    P1_MAC=$(vm_field if-vm1 pseudo_mac)
+    P1_IP=$(vm_field if-vm1 pseudo_ip)
+    P2_MAC=$(vm_field if-vm2 pseudo_mac)
+    P2_IP=$(vm_field if-vm2 pseudo_ip)
+
+    sim_add gw1
+    as gw1 check ovs-vsctl add-br br-gw -- set bridge br-gw \
+        datapath-type=dummy fail-mode=secure external_ids:roam-gateway=true \
+        -- add-port br-gw fabric -- set interface fabric type=dummy \
+           ofport_request=1 external_ids:roam-fabric=true \
+           options:tx_pcap="$T/gw1/fabric.pcap" \
+        -- add-port br-gw to-dc2 -- set interface to-dc2 type=dummy \
+           ofport_request=2 external_ids:roam-remote-dc=2 \
+           options:tx_pcap="$T/gw1/to-dc2.pcap"
+    roamd_start gw1 "$T/db/db.sock"
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/gw1/roamd.ctl' \
+        gateway/mappings | grep -q '^if-vm2 .* remote'"
+    WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
+        external_ids:roam-applied-gen
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 14
+}
+
+vm_has_pseudo_id() {
+    [ -n "$(vm_field "$1" pseudo_mac)" ]
+}
+
+gw_flow_count_is() {
+    [ "$(as gw1 ovs-ofctl dump-flows br-gw --no-stats | grep -c priority)" = "$1" ]
+}
+
+# frames_at SIM PORT: what PORT sent, one line per frame, as scapy shows
+# the fields that matter here.
+frames_at() {
+    "$SYS_PYTHON" - "$T/$1/$2.pcap" <<'PY'
+import sys
+from scapy.all import rdpcap, ARP, IP, Ether
+for p in rdpcap(sys.argv[1]):
+    if ARP in p:
+        a = p[ARP]
+        print("arp op=%d %s>%s sha=%s spa=%s tha=%s tpa=%s"
+              % (a.op, p[Ether].src, p[Ether].dst, a.hwsrc, a.psrc,
+                 a.hwdst, a.pdst))
+    elif IP in p:
+        print("ip %s>%s %s>%s" % (p[Ether].src, p[Ether].dst, p[IP].src,
+                                  p[IP].dst))
+PY
+}
+
+frames_at_include() {
+    frames_at "$1" "$2" | grep -qF "$3"
+}
+
+test_mapping_and_arp_answer() {
+    gw_setup
+    local out
+    out=$(roamd_ctl gw1 gateway/mappings)
+    check_contains "$out" "if-vm1"
+    check_contains "$out" "$P1_MAC $P1_IP"
+    check_contains "$(echo "$out" | grep if-vm1)" "local"
+    check_contains "$(echo "$out" | grep if-vm2)" "remote"
+    check grep -q "gateway of datacenter 1 on bridge br-gw: fabric port 1, 1 tunnels" "$T/gw1/roamd.log"
+
+    # VM 1 asks for VM 2's real address: the gateway answers with VM 2's
+    # pseudo MAC, from the datapath (no packet-in, no slow path).
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM1_MAC,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=$VM1_IP,tip=$VM2_IP,op=1,sha=$VM1_MAC,tha=00:00:00:00:00:00)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "arp op=2 $P2_MAC>$VM1_MAC sha=$P2_MAC spa=$VM2_IP tha=$VM1_MAC tpa=$VM1_IP"
+    out=$(as gw1 ovs-appctl dpctl/dump-flows)
+    check_contains "$out" "arp"
+    check_not_contains "$out" "userspace("
+    check_not_contains "$(as gw1 ovs-appctl ofproto/trace br-gw \
+        "in_port=1,arp,arp_op=1,dl_src=$VM1_MAC,arp_spa=$VM1_IP,arp_tpa=$VM2_IP")" "controller"
+
+    # A request for a dc1 VM is not the gateway's to answer.
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM2_MAC,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=10.0.0.99,tip=$VM1_IP,op=1,sha=$VM2_MAC,tha=00:00:00:00:00:00)"
+    check_eq 1 "$(frames_at gw1 fabric | grep -c 'arp op=2')" "ARP answers"
+}
+
+test_core_and_egress_rewrites() {
+    gw_setup
+    # Out: VM 1 to VM 2 (at its pseudo MAC, from the ARP answer) leaves
+    # dc1 on pseudo identities, toward dc2 by prefix.
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM1_MAC,dst=$P2_MAC),eth_type(0x0800),ipv4(src=$VM1_IP,dst=$VM2_IP,proto=17,ttl=64,frag=no),udp(src=1000,dst=9)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
+        "ip $P1_MAC>$P2_MAC $P1_IP>$P2_IP"
+
+    # In: VM 2's answer reaches VM 1 on real identities only.
+    as gw1 check ovs-appctl netdev-dummy/receive to-dc2 \
+        "eth(src=$P2_MAC,dst=$P1_MAC),eth_type(0x0800),ipv4(src=$P2_IP,dst=$P1_IP,proto=17,ttl=64,frag=no),udp(src=9,dst=1000)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "ip $VM2_MAC>$VM1_MAC $VM2_IP>$VM1_IP"
+
+    # Forwarding is one flow per datacenter, not per VM.
+    check_eq 1 "$(as gw1 ovs-ofctl dump-flows br-gw table=22 --no-stats | grep -c priority=100)" "forwarding flows"
+    check_not_contains "$(as gw1 ovs-appctl dpctl/dump-flows)" "userspace("
+}
+
+# ovsdb_set_vm VM SETTINGS: writes VM's row by hand, as a lagging replica
+# or a person might.
+ovsdb_set_vm() {
+    check ovsdb-client transact unix:$T/db/db.sock "[\"roam\",
+        {\"op\":\"update\",\"table\":\"VM\",\"where\":[[\"name\",\"==\",\"$1\"]],
+         \"row\":{$2}}]"
+}
+
+test_older_sequence_number_is_ignored() {
+    gw_setup
+    # VM 2's host goes quiet, so that only hand-written rows change it.
+    roamd_ctl hv2 exit
+    local seq
+    seq=$(( $(vm_field if-vm2 seq) + 2 ))
+    ovsdb_set_vm if-vm2 "\"seq\":$seq"
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/gw1/roamd.ctl' \
+        gateway/mappings | grep -q '^if-vm2 *$seq '"
+
+    # An older location never overwrites the newer one.
+    ovsdb_set_vm if-vm2 "\"seq\":$((seq - 1)),\"pseudo_mac\":\"0a:20:00:00:00:05\""
+    WAIT_TIMEOUT=10 wait_until sh -c "[ \"\$(ovs-appctl -t '$T/gw1/roamd.ctl' coverage/read-counter gateway_mapping_stale)\" -ge 1 ]"
+    check_contains "$(roamd_ctl gw1 gateway/mappings | grep if-vm2)" "$P2_MAC"
+
+    # A newer one does.
+    ovsdb_set_vm if-vm2 "\"seq\":$((seq + 1)),\"pseudo_mac\":\"0a:20:00:00:00:05\""
+    WAIT_TIMEOUT=10 wait_until sh -c "ovs-appctl -t '$T/gw1/roamd.ctl' \
+        gateway/mappings | grep if-vm2 | grep -q 0a:20:00:00:00:05"
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM1_MAC,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=$VM1_IP,tip=$VM2_IP,op=1,sha=$VM1_MAC,tha=00:00:00:00:00:00)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "arp op=2 0a:20:00:00:00:05>$VM1_MAC"
+
+    # A VM that leaves the database leaves the gateway's tables.
+    check roamctl vm list
+    check ovsdb-client transact unix:$T/db/db.sock '["roam",
+        {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 11
+}
