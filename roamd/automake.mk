@@ -38,6 +38,8 @@ roamd_libroamd_la_SOURCES = \
 	roamd/gateway/gateway-flows.h \
 	roamd/gateway/mapping.c \
 	roamd/gateway/mapping.h \
+	roamd/gateway/tunnels.c \
+	roamd/gateway/tunnels.h \
 	roamd/hypervisor/agent-activation.c \
 	roamd/hypervisor/agent-activation.h \
 	roamd/hypervisor/arrival.c \

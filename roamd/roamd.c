@@ -422,6 +422,7 @@ main(int argc, char *argv[])
                                                  &ovsrec_idl_class,
                                                  false, true);
     vif_register_ovs_idl(ovs_idl);
+    gateway_register_ovs_idl(ovs_idl);
     bridges_register_ovs_idl(ovs_idl);
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);

@@ -66,4 +66,8 @@
  * gateway this tunnel port reaches. */
 #define ROAM_KEY_REMOTE_DC    "roam-remote-dc"
 
+/* Interface external_ids written by roamd on a gateway: the name of the
+ * gateway host a tunnel port that roamd made reaches (tunnels.h). */
+#define ROAM_KEY_TUNNEL       "roam-tunnel"
+
 #endif /* keys.h */

@@ -31,6 +31,7 @@
 #include "roamd/core/oflow.h"
 #include "roamd/gateway/gateway-flows.h"
 #include "roamd/gateway/mapping.h"
+#include "roamd/gateway/tunnels.h"
 #include "smap.h"
 #include "unixctl.h"
 #include "util.h"
@@ -82,26 +83,32 @@ gateway_destroy(struct gateway *gw)
     }
 }
 
-/* Finds the gateway bridge in 'ovs_idl' and, on it, the fabric port and
- * the tunnel ports, into 'p' (whose 'tunnels' the caller frees).  Returns
- * the bridge, or NULL if there is no usable one. */
+/* Returns the gateway bridge in 'ovs_idl' (external_ids:roam-gateway=true),
+ * or NULL. */
 static const struct ovsrec_bridge *
-find_place(struct ovsdb_idl *ovs_idl, struct gateway_place *p)
+find_bridge(struct ovsdb_idl *ovs_idl)
 {
     const struct ovsrec_bridge *br;
+
+    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
+        if (smap_get_bool(&br->external_ids, ROAM_KEY_GATEWAY, false)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+/* Finds on 'br' the fabric port and the tunnel ports, into 'p' (whose
+ * 'tunnels' the caller frees).  Returns false if there is no fabric
+ * port. */
+static bool
+find_ports(const struct ovsrec_bridge *br, struct gateway_place *p)
+{
     size_t allocated = 0;
 
     p->fabric = OFPP_NONE;
     p->tunnels = NULL;
     p->n_tunnels = 0;
-    OVSREC_BRIDGE_FOR_EACH (br, ovs_idl) {
-        if (smap_get_bool(&br->external_ids, ROAM_KEY_GATEWAY, false)) {
-            break;
-        }
-    }
-    if (!br) {
-        return NULL;
-    }
     for (size_t i = 0; i < br->n_ports; i++) {
         const struct ovsrec_port *port = br->ports[i];
 
@@ -128,7 +135,7 @@ find_place(struct ovsdb_idl *ovs_idl, struct gateway_place *p)
             }
         }
     }
-    return p->fabric != OFPP_NONE ? br : NULL;
+    return p->fabric != OFPP_NONE;
 }
 
 static bool
@@ -177,10 +184,14 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     }
     dc = ctx->chassis->datacenter;
     memset(&now, 0, sizeof now);
-    br = find_place(ctx->ovs_idl, &now);
-    fc = br ? shash_find_data(ctx->flowctls, br->name) : NULL;
-    if (!dc || !fc || pseudo_id_layout_parse(&now.layout,
-                                             dc->pseudo_layout)) {
+    br = find_bridge(ctx->ovs_idl);
+    if (!br) {
+        return;
+    }
+    tunnels_run(ctx->ovs_txn, br, ctx->roam_idl, ctx->chassis);
+    fc = shash_find_data(ctx->flowctls, br->name);
+    if (!dc || !fc || !find_ports(br, &now)
+        || pseudo_id_layout_parse(&now.layout, dc->pseudo_layout)) {
         free(now.tunnels);
         return;
     }
@@ -206,6 +217,14 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
         free(now.tunnels);
         program_vms(gw, fc, false);
     }
+}
+
+/* Registers the Open_vSwitch columns the gateway role needs beyond those
+ * every role reads. */
+void
+gateway_register_ovs_idl(struct ovsdb_idl *ovs_idl)
+{
+    tunnels_register_ovs_idl(ovs_idl);
 }
 
 void

@@ -23,14 +23,17 @@
  * This is the role's one entry point for roamd.c.  Each iteration it finds
  * its bridge (the one with external_ids:roam-gateway=true), that bridge's
  * fabric port (external_ids:roam-fabric=true) and its tunnel ports
- * (external_ids:roam-remote-dc=N), brings the pseudo <-> real mapping up
+ * (external_ids:roam-remote-dc=N; tunnels.h makes them from the
+ * database), brings the pseudo <-> real mapping up
  * to date from the roam database (mapping.h), and hands the bridge's
  * flowctl the flows of every VM whose mapping changed, each VM under its
  * own owner, the VM row's UUID (gateway-flows.h).  It registers the
  * unixctl command gateway/mappings. */
 
+struct ovsdb_idl;
 struct roamd_ctx;
 
+void gateway_register_ovs_idl(struct ovsdb_idl *);
 struct gateway *gateway_create(void);
 void gateway_destroy(struct gateway *);
 void gateway_run(struct gateway *, const struct roamd_ctx *);

@@ -168,3 +168,61 @@ test_older_sequence_number_is_ignored() {
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
     WAIT_TIMEOUT=10 wait_until gw_flow_count_is 11
 }
+
+iface_option_is() {
+    [ "$(as gw1 ovs-vsctl --if-exists get interface "$1" "$2" 2>/dev/null | tr -d '"')" = "$3" ]
+}
+
+forwarding_flows_are() {
+    [ "$(as gw1 ovs-ofctl dump-flows br-gw table=22 --no-stats | grep priority=100 | sed 's/.*actions=//' | sort | tr '\n' ' ')" = "$1" ]
+}
+
+# Tunnels to the other datacenters' gateways come from the database (S2.2):
+# one Geneve port per datacenter, following the gateways' uplink addresses,
+# gone with the gateway; a port the operator made for a datacenter wins.
+test_tunnels_from_the_database() {
+    roamdb_start db
+    export ROAM_DB=unix:$T/db/db.sock
+    local dc
+    for dc in 1 2 3; do
+        check roamctl dc add dc$dc $dc
+    done
+    check roamctl host add gw1 dc1 0 63 --role=gateway --uplink-ip=192.0.2.1
+    check roamctl host add gw2 dc2 0 63 --role=gateway --uplink-ip=192.0.2.2
+    check roamctl host add gw3 dc3 0 63 --role=gateway --uplink-ip=192.0.2.3
+    check roamctl host add hv3 dc3 0 1 --uplink-ip=192.0.2.99
+    sim_add gw1
+    as gw1 check ovs-vsctl add-br br-gw -- set bridge br-gw \
+        datapath-type=dummy fail-mode=secure external_ids:roam-gateway=true \
+        -- add-port br-gw fabric -- set interface fabric type=dummy \
+           ofport_request=1 external_ids:roam-fabric=true
+    roamd_start gw1 "$T/db/db.sock"
+
+    WAIT_TIMEOUT=15 wait_until iface_option_is roam-dc2 options:remote_ip 192.0.2.2
+    WAIT_TIMEOUT=15 wait_until iface_option_is roam-dc3 options:remote_ip 192.0.2.3
+    check_eq geneve "$(as gw1 ovs-vsctl get interface roam-dc2 type)" "tunnel type"
+    check_eq 2 "$(as gw1 ovs-vsctl get interface roam-dc2 external_ids:roam-remote-dc | tr -d '"')" "its datacenter"
+    check_eq "" "$(as gw1 ovs-vsctl --if-exists get interface roam-dc1 type)" "no tunnel to itself"
+    local p2 p3
+    p2=$(as gw1 ovs-vsctl get interface roam-dc2 ofport)
+    p3=$(as gw1 ovs-vsctl get interface roam-dc3 ofport)
+    WAIT_TIMEOUT=15 wait_until forwarding_flows_are "output:$p2 output:$p3 "
+
+    # dc3's gateway moves to another address: the tunnel follows.
+    check ovsdb-client transact unix:$T/db/db.sock '["roam",
+        {"op":"update","table":"Host","where":[["name","==","gw3"]],
+         "row":{"uplink_ip":"192.0.2.33"}}]'
+    WAIT_TIMEOUT=15 wait_until iface_option_is roam-dc3 options:remote_ip 192.0.2.33
+
+    # dc2's gateway goes: so do its tunnel and its forwarding flow.
+    check ovsdb-client transact unix:$T/db/db.sock '["roam",
+        {"op":"delete","table":"Host","where":[["name","==","gw2"]]}]'
+    WAIT_TIMEOUT=15 wait_until sh -c "! OVS_RUNDIR='$T/gw1' ovs-vsctl list-ports br-gw | grep -q roam-dc2"
+    WAIT_TIMEOUT=15 wait_until forwarding_flows_are "output:$p3 "
+
+    # The operator's own tunnel to dc3 replaces roamd's.
+    as gw1 check ovs-vsctl add-port br-gw wan-dc3 -- set interface wan-dc3 \
+        type=dummy ofport_request=7 external_ids:roam-remote-dc=3
+    WAIT_TIMEOUT=15 wait_until sh -c "! OVS_RUNDIR='$T/gw1' ovs-vsctl list-ports br-gw | grep -q roam-dc3"
+    WAIT_TIMEOUT=15 wait_until forwarding_flows_are "output:7 "
+}
