@@ -66,6 +66,10 @@ enum ctl_status cmd_dc_add(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status cmd_dc_list(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status cmd_host_add(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status cmd_host_list(struct ctl_context *, int argc, char *argv[]);
+enum ctl_status cmd_gateway_list(struct ctl_context *, int argc,
+                                 char *argv[]);
+enum ctl_status cmd_mapping_list(struct ctl_context *, int argc,
+                                 char *argv[]);
 enum ctl_status cmd_vm_list(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status cmd_vm_show(struct ctl_context *, int argc, char *argv[]);
 enum ctl_status cmd_rules(struct ctl_context *, int argc, char *argv[]);

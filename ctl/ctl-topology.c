@@ -231,3 +231,39 @@ cmd_host_list(struct ctl_context *ctx, int argc, char *argv[] OVS_UNUSED)
     }
     return CTL_OK;
 }
+
+/* gateway list: the hosts whose role is "gateway", one per datacenter's
+ * core router (S0.4), with the address their tunnels reach. */
+enum ctl_status
+cmd_gateway_list(struct ctl_context *ctx, int argc,
+                 char *argv[] OVS_UNUSED)
+{
+    const struct roamrec_host *host;
+    struct table *t;
+
+    if (argc) {
+        return ctl_fail(ctx, CTL_USAGE, "usage: gateway list");
+    }
+    t = ctl_add_table(ctx);
+    table_add_column(t, "name");
+    table_add_column(t, "datacenter");
+    table_add_column(t, "number");
+    table_add_column(t, "uplink_ip");
+    table_add_column(t, "state");
+    ROAMREC_HOST_FOR_EACH (host, roamdb_idl(ctx->db)) {
+        if (strcmp(host->role, "gateway")) {
+            continue;
+        }
+        table_add_row(t);
+        ctl_add_cell(t, host->name);
+        ctl_add_cell(t, host->datacenter ? host->datacenter->name : NULL);
+        if (host->datacenter) {
+            ctl_add_cellf(t, "%"PRId64, host->datacenter->number);
+        } else {
+            ctl_add_cell(t, NULL);
+        }
+        ctl_add_cell(t, host->uplink_ip);
+        ctl_add_cell(t, ctl_host_is_up(ctx, host) ? "up" : "down");
+    }
+    return CTL_OK;
+}

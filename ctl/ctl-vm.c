@@ -181,3 +181,59 @@ cmd_rules(struct ctl_context *ctx, int argc, char *argv[])
     }
     return CTL_OK;
 }
+
+/* mapping list [DATACENTER]: the pseudo <-> real mapping that gateways hold
+ * (S0.3): every VM with a pseudo identity and a host, with its location
+ * sequence number.  With DATACENTER, whether each VM is local to it or
+ * remote, as that datacenter's gateway sees it. */
+enum ctl_status
+cmd_mapping_list(struct ctl_context *ctx, int argc, char *argv[])
+{
+    const struct roamrec_datacenter *dc = NULL;
+    const struct roamrec_vm *vm;
+    struct table *t;
+
+    if (argc > 1) {
+        return ctl_fail(ctx, CTL_USAGE, "usage: mapping list [DATACENTER]");
+    }
+    if (argc) {
+        dc = roamdb_dc_by_name(ctx->db, argv[0]);
+        if (!dc) {
+            return ctl_fail(ctx, CTL_NOT_FOUND, "no datacenter %s",
+                            argv[0]);
+        }
+    }
+    t = ctl_add_table(ctx);
+    table_add_column(t, "vm");
+    table_add_column(t, "seq");
+    table_add_column(t, "datacenter");
+    table_add_column(t, "host");
+    table_add_column(t, "real_mac");
+    table_add_column(t, "real_ip");
+    table_add_column(t, "pseudo_mac");
+    table_add_column(t, "pseudo_ip");
+    if (dc) {
+        table_add_column(t, "side");
+    }
+    ROAMREC_VM_FOR_EACH (vm, roamdb_idl(ctx->db)) {
+        const struct roamrec_datacenter *vdc
+            = vm->host ? vm->host->datacenter : NULL;
+
+        if (!vdc || !vm->pseudo_mac || !vm->pseudo_ip) {
+            continue;
+        }
+        table_add_row(t);
+        ctl_add_cell(t, vm->name);
+        ctl_add_cellf(t, "%"PRId64, vm->seq);
+        ctl_add_cell(t, vdc->name);
+        ctl_add_cell(t, vm->host->name);
+        ctl_add_cell(t, vm->real_mac);
+        ctl_add_cell(t, vm->real_ip);
+        ctl_add_cell(t, vm->pseudo_mac);
+        ctl_add_cell(t, vm->pseudo_ip);
+        if (dc) {
+            ctl_add_cell(t, vdc == dc ? "local" : "remote");
+        }
+    }
+    return CTL_OK;
+}

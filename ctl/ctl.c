@@ -299,6 +299,8 @@ static const struct ctl_command commands[] = {
     { "host", "add", cmd_host_add,
       "NAME DATACENTER POD INDEX [--uplink-ip=IP] [--role=ROLE]" },
     { "host", "list", cmd_host_list, "" },
+    { "gateway", "list", cmd_gateway_list, "" },
+    { "mapping", "list", cmd_mapping_list, "[DATACENTER]" },
     { "vm", "list", cmd_vm_list, "" },
     { "vm", "show", cmd_vm_show, "VM" },
     { "rules", NULL, cmd_rules, "VM" },

@@ -92,6 +92,20 @@ test_mapping_and_arp_answer() {
     check_contains "$(echo "$out" | grep if-vm2)" "remote"
     check grep -q "gateway of datacenter 1 on bridge br-gw: fabric port 1, 1 tunnels" "$T/gw1/roamd.log"
 
+    # roamctl shows the gateways and the mapping, in tables and in JSON.
+    check_contains "$(roamctl gateway list | tr -s ' ')" "gw1 dc1 1"
+    out=$(roamctl mapping list dc1 | tr -s ' ')
+    check_contains "$out" "if-vm1 0 dc1 hv1 $VM1_MAC $VM1_IP $P1_MAC $P1_IP local"
+    check_contains "$out" "if-vm2 0 dc2 hv2 $VM2_MAC $VM2_IP $P2_MAC $P2_IP remote"
+    check_eq "2 remote" "$(roamctl --format=json mapping list dc1 | "$SYS_PYTHON" -c '
+import json, sys
+t = json.load(sys.stdin)
+print(len(t["data"]), [r for r in t["data"] if r[0] == "if-vm2"][0][8])')" "mapping list JSON"
+    local rc=0
+    roamctl mapping list nosuch 2>"$T/err" || rc=$?
+    check_eq 3 "$rc" "mapping list of an unknown datacenter"
+    check_contains "$(cat "$T/err")" "no datacenter nosuch"
+
     # VM 1 asks for VM 2's real address: the gateway answers with VM 2's
     # pseudo MAC, from the datapath (no packet-in, no slow path).
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
