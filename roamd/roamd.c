@@ -439,7 +439,7 @@ main(int argc, char *argv[])
     roamd.hypervisor = hypervisor_create(&o.hv, &roamd.flowctls,
                                          roamd.vswitchd, roamd.pins,
                                          roamd.pinctrl);
-    roamd.gateway = gateway_create();
+    roamd.gateway = gateway_create(o.hv.straggler_ms, roamd.pinctrl);
     roamd.links = link_monitor_create();
 
     VLOG_INFO("roamd for host %s: roam database %s, Open vSwitch database "

@@ -22,6 +22,7 @@
 #include "openvswitch/match.h"
 #include "openvswitch/meta-flow.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"
 #include "packets.h"
 #include "roamd/core/oflow.h"
@@ -84,6 +85,105 @@ static void
 put_set(struct ofpbuf *ofpacts, enum mf_field_id id, const void *value)
 {
     ofpact_put_set_field(ofpacts, mf_from_id(id), value, NULL);
+}
+
+/* The stale-sender notice (table 23): the first frame of each sender (by
+ * its MAC, toward each destination) in a second goes to roamd, which
+ * answers it with a gratuitous ARP; a learned flow keeps the rest of that
+ * second's frames from it. */
+static void
+put_notice_actions(struct ofpbuf *ofpacts)
+{
+    static const uint8_t userdata[] = { GW_TAG_0, GW_TAG_1 };
+    static const enum mf_field_id keys[] = { MFF_ETH_SRC, MFF_ETH_DST };
+    struct ofpact_controller *oc;
+    struct ofpact_learn *learn;
+
+    learn = ofpact_put_LEARN(ofpacts);
+    learn->table_id = GW_T_NOTICE;
+    learn->priority = 100;
+    learn->hard_timeout = 1;
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const struct mf_field *f = mf_from_id(keys[i]);
+        struct ofpact_learn_spec *spec;
+
+        spec = ofpbuf_put_zeros(ofpacts, sizeof *spec);
+        spec->src = (struct mf_subfield) { .field = f, .n_bits = f->n_bits };
+        spec->dst = spec->src;
+        spec->n_bits = f->n_bits;
+        spec->src_type = NX_LEARN_SRC_FIELD;
+        spec->dst_type = NX_LEARN_DST_MATCH;
+        learn = ofpacts->header;
+    }
+    ofpact_finish_LEARN(ofpacts, &learn);
+
+    oc = ofpact_put_CONTROLLER(ofpacts);
+    oc->max_len = UINT16_MAX;
+    oc->reason = OFPR_ACTION;
+    ofpbuf_put(ofpacts, userdata, sizeof userdata);
+    oc = ofpacts->header;
+    oc->userdata_len = sizeof userdata;
+    ofpact_finish_CONTROLLER(ofpacts, &oc);
+}
+
+/* Redirects frames addressed to 'e' at its stale address 'mac' (the old
+ * pseudo MAC, or the real one where the VM was local), as seen in table
+ * 'table': rewritten to 'e''s current address as this gateway's senders
+ * should use it ('to_mac', 'to_ip'), a notice to the sender if 'notice',
+ * then forwarded (or, 'hairpin', sent back out the port they came in on,
+ * where the VM now is). */
+static void
+straggler_flow(const struct mapping_entry *e, uint8_t table,
+               struct eth_addr mac, ovs_be32 ip,
+               struct eth_addr to_mac, ovs_be32 to_ip, bool notice,
+               bool hairpin, struct oflows *flows)
+{
+    uint64_t stub[512 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_dl_type(&match, htons(ETH_TYPE_IP));
+    match_set_dl_dst(&match, mac);
+    put_rewrite(&ofpacts, ROAM_REWRITE_DST, mac, ip, to_mac, to_ip);
+    if (notice) {
+        put_resubmit(&ofpacts, GW_T_NOTICE);
+    }
+    if (hairpin) {
+        put_output(&ofpacts, OFPP_IN_PORT);
+    } else {
+        put_resubmit(&ofpacts, GW_T_FORWARD);
+    }
+    add_flow(flows, table, PRIO_ENTRY, &match, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+    (void) e;
+}
+
+/* Stragglers and stale senders of VM 'e', which moved from datacenter
+ * 'e->old_dc' (S0.7, S2.3). */
+static void
+straggler_flows(const struct mapping_entry *e, uint32_t local_dc,
+                struct oflows *flows)
+{
+    if (e->old_dc == local_dc) {
+        /* It left: this datacenter's senders still use its real MAC, and
+         * other datacenters' its old pseudo identity. */
+        straggler_flow(e, GW_T_OUT_DST, e->real_mac, e->real_ip,
+                       e->pseudo_mac, e->pseudo_ip, true, false, flows);
+        straggler_flow(e, GW_T_IN_DST, e->old_pseudo_mac, e->old_pseudo_ip,
+                       e->pseudo_mac, e->pseudo_ip, false, false, flows);
+    } else if (e->dc == local_dc) {
+        /* It arrived: this datacenter's senders still use its old pseudo
+         * MAC, which this gateway answered for; it is on the fabric. */
+        straggler_flow(e, GW_T_OUT_DST, e->old_pseudo_mac,
+                       e->old_pseudo_ip, e->real_mac, e->real_ip, true, true,
+                       flows);
+    } else {
+        /* It moved between two other datacenters. */
+        straggler_flow(e, GW_T_OUT_DST, e->old_pseudo_mac,
+                       e->old_pseudo_ip, e->pseudo_mac, e->pseudo_ip, true,
+                       false, flows);
+    }
 }
 
 /* The ARP answer for another datacenter's VM 'e' (table 10): the request
@@ -163,6 +263,9 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_DELIVER);
         add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     }
+    if (e->moved) {
+        straggler_flows(e, local_dc, flows);
+    }
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -222,6 +325,11 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     ofpbuf_clear(&ofpacts);
     put_output(&ofpacts, fabric);
     add_flow(flows, GW_T_DELIVER, PRIO_PASS, &match, &ofpacts);
+
+    /* The stale-sender notice. */
+    ofpbuf_clear(&ofpacts);
+    put_notice_actions(&ofpacts);
+    add_flow(flows, GW_T_NOTICE, PRIO_PASS, &match, &ofpacts);
 
     /* Forward: one flow per other datacenter, on the datacenter field of
      * the destination pseudo MAC. */

@@ -36,11 +36,22 @@
  *      pseudo IPv4 address too.
  *  22  forward: by the datacenter field of the destination pseudo MAC, one
  *      flow per datacenter, to that datacenter's tunnel.
+ *  23  stale-sender notice (S2.3): the first frame a sender sends to a
+ *      stale address in a second goes to roamd (userdata "GS"), which
+ *      answers with a unicast gratuitous ARP carrying the address the
+ *      sender should use; a learned flow holds back the rest.
  *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
  *      addressed to its pseudo identity, gets its real one.
  *  31  in, source: a frame from another datacenter's VM gets that VM's
  *      real identity as source: a VM only ever sees real identities.
  *  32  deliver: out to the fabric.
+ *
+ * For a VM that moved to another datacenter, for a straggler timeout:
+ * frames addressed to it as it was (its real MAC where it left, its old
+ * pseudo MAC elsewhere) are rewritten to where it is, and their senders
+ * told (21, 23); at the datacenter it left, frames that still arrive for
+ * its old pseudo identity go on to its new datacenter's gateway, through
+ * the tunnel (30, S0.7).
  *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
@@ -60,9 +71,14 @@ struct pseudo_id_layout;
 #define GW_T_OUT_SRC 20
 #define GW_T_OUT_DST 21
 #define GW_T_FORWARD 22
+#define GW_T_NOTICE 23
 #define GW_T_IN_DST 30
 #define GW_T_IN_SRC 31
 #define GW_T_DELIVER 32
+
+/* The tag of the stale-sender notice's packet-ins (pinctrl.h): "GS". */
+#define GW_TAG_0 0x47
+#define GW_TAG_1 0x53
 
 /* A tunnel port toward another datacenter's gateway. */
 struct gateway_tunnel {

@@ -20,18 +20,24 @@
 
 #include "coverage.h"
 #include "db/roam-idl.h"
+#include "dp-packet.h"
 #include "flow.h"
 #include "lib/pseudo-id.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-packet.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "roamd/core/context.h"
 #include "roamd/core/flowctl.h"
 #include "roamd/core/keys.h"
 #include "roamd/core/oflow.h"
+#include "roamd/core/pinctrl.h"
 #include "roamd/gateway/gateway-flows.h"
 #include "roamd/gateway/mapping.h"
 #include "roamd/gateway/tunnels.h"
+#include "packets.h"
 #include "smap.h"
 #include "unixctl.h"
 #include "util.h"
@@ -42,6 +48,10 @@ VLOG_DEFINE_THIS_MODULE(gateway);
 
 COVERAGE_DEFINE(gateway_vm_flows);
 COVERAGE_DEFINE(gateway_fabric_flows);
+COVERAGE_DEFINE(gateway_stale_notice);
+COVERAGE_DEFINE(gateway_notice_unknown);
+
+static struct vlog_rate_limit notice_rl = VLOG_RATE_LIMIT_INIT(10, 50);
 
 /* Where the gateway stands: what its fabric flows were built from. */
 struct gateway_place {
@@ -57,17 +67,24 @@ struct gateway {
     struct mapping mapping;
     struct gateway_place place;         /* As last programmed. */
     struct uuid fabric_owner;
+    long long int straggler_ms;         /* --straggler-timeout. */
 };
 
 static unixctl_cb_func gateway_unixctl_mappings;
 
+static pinctrl_handler gateway_packet_in;
+
+/* Returns a new gateway role, which redirects a moved VM's old identity for
+ * 'straggler_ms' and takes its packet-ins from 'pinctrl'. */
 struct gateway *
-gateway_create(void)
+gateway_create(long long int straggler_ms, struct pinctrl *pinctrl)
 {
     struct gateway *gw = xzalloc(sizeof *gw);
 
     mapping_init(&gw->mapping);
     uuid_generate(&gw->fabric_owner);
+    gw->straggler_ms = straggler_ms;
+    pinctrl_register(pinctrl, GW_TAG_0, GW_TAG_1, gateway_packet_in, gw);
     unixctl_command_register("gateway/mappings", "", 0, 0,
                              gateway_unixctl_mappings, gw);
     return gw;
@@ -198,7 +215,7 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     now.fc = fc;
     now.dc = dc->number;
 
-    mapping_run(&gw->mapping, ctx->roam_idl);
+    mapping_run(&gw->mapping, ctx->roam_idl, gw->straggler_ms);
     if (!place_equals(&now, &gw->place)) {
         struct oflows flows = OFLOWS_INITIALIZER;
 
@@ -228,10 +245,65 @@ gateway_register_ovs_idl(struct ovsdb_idl *ovs_idl)
 }
 
 void
-gateway_wait(struct gateway *gw OVS_UNUSED)
+gateway_wait(struct gateway *gw)
 {
-    /* Everything the gateway follows wakes the loop by itself: database
-     * updates and the bridges' flowctls. */
+    /* Database updates and the bridges wake the loop by themselves; the
+     * end of a moved VM's straggler time does not. */
+    long long int next = mapping_next_expiry(&gw->mapping);
+
+    if (next != LLONG_MAX) {
+        poll_timer_wait_until(next);
+    }
+}
+
+/* The stale-sender notice (S2.3), as PortLand's fabric manager invalidates
+ * an ARP cache: a frame that a sender addressed to where a VM was, already
+ * rewritten to where it is, comes back to that sender as a unicast
+ * gratuitous ARP reply for the VM's real IPv4 address from the MAC the
+ * sender should use, out the port the frame came in on.  Table 23 lets
+ * through one frame per sender and destination a second. */
+static void
+gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
+{
+    struct gateway *gw = gw_;
+    const struct mapping_entry *e;
+    struct ofputil_packet_out po;
+    struct dp_packet packet, garp;
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts;
+    struct flow flow;
+
+    dp_packet_use_const(&packet, pi->pin->packet, pi->pin->packet_len);
+    flow_extract(&packet, &flow);
+    e = mapping_find_by_mac(&gw->mapping, flow.dl_dst);
+    if (!e || flow.dl_type != htons(ETH_TYPE_IP)) {
+        COVERAGE_INC(gateway_notice_unknown);
+        return;
+    }
+    COVERAGE_INC(gateway_stale_notice);
+    VLOG_INFO_RL(&notice_rl, "VM %s: telling "ETH_ADDR_FMT" ("IP_FMT") to "
+                 "use "ETH_ADDR_FMT, e->name, ETH_ADDR_ARGS(flow.dl_src),
+                 IP_ARGS(flow.nw_src), ETH_ADDR_ARGS(flow.dl_dst));
+
+    dp_packet_init(&garp, 0);
+    compose_arp(&garp, ARP_OP_REPLY, flow.dl_dst, flow.dl_src, false,
+                e->real_ip, flow.nw_src);
+
+    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = pi->pin->flow_metadata.flow.in_port
+                                                                  .ofp_port;
+    memset(&po, 0, sizeof po);
+    po.packet = dp_packet_data(&garp);
+    po.packet_len = dp_packet_size(&garp);
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    po.ofpacts = ofpacts.data;
+    po.ofpacts_len = ofpacts.size;
+    flowctl_send(pi->flowctl,
+                 ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
+    ofpbuf_uninit(&ofpacts);
+    dp_packet_uninit(&garp);
 }
 
 static void

@@ -27,14 +27,16 @@
  * database), brings the pseudo <-> real mapping up
  * to date from the roam database (mapping.h), and hands the bridge's
  * flowctl the flows of every VM whose mapping changed, each VM under its
- * own owner, the VM row's UUID (gateway-flows.h).  It registers the
+ * own owner, the VM row's UUID (gateway-flows.h).  It answers stale
+ * senders (S2.3) from the packet-ins tagged "GS", and registers the
  * unixctl command gateway/mappings. */
 
 struct ovsdb_idl;
+struct pinctrl;
 struct roamd_ctx;
 
 void gateway_register_ovs_idl(struct ovsdb_idl *);
-struct gateway *gateway_create(void);
+struct gateway *gateway_create(long long int straggler_ms, struct pinctrl *);
 void gateway_destroy(struct gateway *);
 void gateway_run(struct gateway *, const struct roamd_ctx *);
 void gateway_wait(struct gateway *);

@@ -25,6 +25,7 @@
 #include "db/roam-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(gateway_mapping);
@@ -32,6 +33,7 @@ VLOG_DEFINE_THIS_MODULE(gateway_mapping);
 COVERAGE_DEFINE(gateway_mapping_update);
 COVERAGE_DEFINE(gateway_mapping_stale);
 COVERAGE_DEFINE(gateway_mapping_remove);
+COVERAGE_DEFINE(gateway_mapping_moved);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -116,9 +118,11 @@ note_gone(struct mapping *m, const struct uuid *vm)
 
 /* Brings 'm' up to date with the VM rows of 'roam_idl'. */
 void
-mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
+mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
+            long long int straggler_ms)
 {
     const struct roamrec_vm *vm;
+    long long int now = time_msec();
     struct mapping_entry *e;
 
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
@@ -137,6 +141,8 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
                          "number %"PRId64", older than the %"PRId64" "
                          "mapped", vm->name, row.seq, e->seq);
         } else if (!e || !entry_same(e, &row)) {
+            bool fresh = !e;
+
             if (!e) {
                 e = xzalloc(sizeof *e);
                 e->vm = vm->header_.uuid;
@@ -144,6 +150,19 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
                 hmap_insert(&m->entries, &e->node, uuid_hash(&e->vm));
             }
             COVERAGE_INC(gateway_mapping_update);
+            if (!fresh && e->dc != row.dc) {
+                /* Moved to another datacenter: what still comes for its
+                 * old identity is redirected for a while. */
+                COVERAGE_INC(gateway_mapping_moved);
+                VLOG_INFO("VM %s: moved from datacenter %"PRIu32" to "
+                          "%"PRIu32"; redirecting its old identity for "
+                          "%lld ms", e->name, e->dc, row.dc, straggler_ms);
+                e->moved = true;
+                e->old_dc = e->dc;
+                e->old_pseudo_mac = e->pseudo_mac;
+                e->old_pseudo_ip = e->pseudo_ip;
+                e->old_until = now + straggler_ms;
+            }
             e->seq = row.seq;
             e->dc = row.dc;
             e->real_mac = row.real_mac;
@@ -154,7 +173,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
         }
     }
 
-    /* VMs no longer mappable leave. */
+    /* VMs no longer mappable leave; old identities expire. */
     HMAP_FOR_EACH_SAFE (e, node, &m->entries) {
         const struct roamrec_vm *row = roamrec_vm_get_for_uuid(roam_idl,
                                                                &e->vm);
@@ -164,8 +183,43 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl)
             COVERAGE_INC(gateway_mapping_remove);
             note_gone(m, &e->vm);
             entry_destroy(m, e);
+        } else if (e->moved && now >= e->old_until) {
+            VLOG_INFO("VM %s: its old identity in datacenter %"PRIu32" is "
+                      "no longer redirected", e->name, e->old_dc);
+            e->moved = false;
+            e->changed = true;
         }
     }
+}
+
+/* When the next old identity expires, or LLONG_MAX. */
+long long int
+mapping_next_expiry(const struct mapping *m)
+{
+    const struct mapping_entry *e;
+    long long int next = LLONG_MAX;
+
+    HMAP_FOR_EACH (e, node, &m->entries) {
+        if (e->moved && e->old_until < next) {
+            next = e->old_until;
+        }
+    }
+    return next;
+}
+
+/* Returns the entry whose real or pseudo MAC is 'mac', or NULL. */
+const struct mapping_entry *
+mapping_find_by_mac(const struct mapping *m, struct eth_addr mac)
+{
+    const struct mapping_entry *e;
+
+    HMAP_FOR_EACH (e, node, &m->entries) {
+        if (eth_addr_equals(e->real_mac, mac)
+            || eth_addr_equals(e->pseudo_mac, mac)) {
+            return e;
+        }
+    }
+    return NULL;
 }
 
 /* Forgets which entries changed and which VMs left. */

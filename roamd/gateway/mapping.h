@@ -30,7 +30,11 @@
  * mobility does.  A row that comes with an older sequence number than the
  * entry holds (a replica that lags, a row written by hand) is ignored and
  * counted: the newer location stands.  A VM whose row goes, or loses its
- * pseudo identity or its host, leaves the mapping. */
+ * pseudo identity or its host, leaves the mapping.
+ *
+ * When a VM moves to another datacenter, its entry also keeps its old
+ * pseudo identity and datacenter for a straggler timeout: gateways keep
+ * redirecting what still comes addressed to it (gateway-flows.h). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -52,6 +56,15 @@ struct mapping_entry {
     struct eth_addr real_mac, pseudo_mac;
     ovs_be32 real_ip, pseudo_ip;
     bool changed;               /* Since mapping_clear_changes(). */
+
+    /* Where it ran before it last moved to another datacenter, while
+     * stragglers and stale senders may still address it there (S0.7,
+     * S2.3). */
+    bool moved;
+    uint32_t old_dc;
+    struct eth_addr old_pseudo_mac;
+    ovs_be32 old_pseudo_ip;
+    long long int old_until;    /* When that ends (time_msec()). */
 };
 
 struct mapping {
@@ -63,7 +76,11 @@ struct mapping {
 
 void mapping_init(struct mapping *);
 void mapping_destroy(struct mapping *);
-void mapping_run(struct mapping *, struct ovsdb_idl *roam_idl);
+void mapping_run(struct mapping *, struct ovsdb_idl *roam_idl,
+                 long long int straggler_ms);
+long long int mapping_next_expiry(const struct mapping *);
+const struct mapping_entry *mapping_find_by_mac(const struct mapping *,
+                                                struct eth_addr);
 void mapping_clear_changes(struct mapping *);
 const struct mapping_entry *mapping_find(const struct mapping *,
                                          const struct uuid *vm);

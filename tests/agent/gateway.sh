@@ -12,8 +12,9 @@ VM1_IP=10.0.0.11
 VM2_MAC=52:54:00:00:02:01
 VM2_IP=10.0.0.21
 
-# gw_setup: dc1 (hv1, gateway gw1) and dc2 (hv2); VM 1 runs on hv1 and VM 2
-# on hv2, each registered with its pseudo identity by its host's roamd.
+# gw_setup [ARG...]: dc1 (hv1, gateway gw1) and dc2 (hv2); VM 1 runs on hv1
+# and VM 2 on hv2, each registered with its pseudo identity by its host's
+# roamd.  ARGs go to gw1's roamd.
 gw_setup() {
     roamdb_start db
     export ROAM_DB=unix:$T/db/db.sock
@@ -44,12 +45,12 @@ gw_setup() {
         -- add-port br-gw to-dc2 -- set interface to-dc2 type=dummy \
            ofport_request=2 external_ids:roam-remote-dc=2 \
            options:tx_pcap="$T/gw1/to-dc2.pcap"
-    roamd_start gw1 "$T/db/db.sock"
+    roamd_start gw1 "$T/db/db.sock" gw1 "$@"
     WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/gw1/roamd.ctl' \
         gateway/mappings | grep -q '^if-vm2 .* remote'"
     WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
         external_ids:roam-applied-gen
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 14
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 15
 }
 
 vm_has_pseudo_id() {
@@ -76,6 +77,11 @@ for p in rdpcap(sys.argv[1]):
         print("ip %s>%s %s>%s" % (p[Ether].src, p[Ether].dst, p[IP].src,
                                   p[IP].dst))
 PY
+}
+
+# frame_count_is SIM PORT TEXT N: N frames PORT sent show TEXT.
+frame_count_is() {
+    [ "$(frames_at "$1" "$2" | grep -cF "$3")" = "$4" ]
 }
 
 frames_at_include() {
@@ -180,7 +186,7 @@ test_older_sequence_number_is_ignored() {
     check roamctl vm list
     check ovsdb-client transact unix:$T/db/db.sock '["roam",
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 11
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 12
 }
 
 iface_option_is() {
@@ -239,4 +245,54 @@ test_tunnels_from_the_database() {
         type=dummy ofport_request=7 external_ids:roam-remote-dc=3
     WAIT_TIMEOUT=15 wait_until sh -c "! OVS_RUNDIR='$T/gw1' ovs-vsctl list-ports br-gw | grep -q roam-dc3"
     WAIT_TIMEOUT=15 wait_until forwarding_flows_are "output:7 "
+}
+
+# VM 1 moves from dc1 to dc2 (the database as a cross-datacenter migration
+# leaves it): at dc1's gateway, frames still addressed to its real MAC (dc1's
+# senders) or to its old pseudo identity (other datacenters') go on to dc2
+# on its new pseudo identity (S0.7); each stale sender gets one unicast
+# gratuitous ARP with the new pseudo MAC a second (S2.3); after the
+# straggler timeout the redirects go.
+test_vm_moves_to_another_datacenter() {
+    gw_setup --straggler-timeout=3000
+    check roamctl dc add dc3 3
+    as gw1 check ovs-vsctl add-port br-gw to-dc3 -- set interface to-dc3 \
+        type=dummy ofport_request=3 external_ids:roam-remote-dc=3
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 17
+    roamd_ctl hv1 exit
+    roamd_ctl hv2 exit
+
+    # dc2, pod 0, host 1, VM 2 in the default layout.
+    local N1_MAC=0a:20:01:08:00:00 N1_IP=100.72.0.66 hv2 seq
+    hv2=$(ovsdb-client --format=csv --no-headings dump unix:$T/db/db.sock \
+          roam Host _uuid name | sed -n 's/^\([-0-9a-f]*\),"\{0,1\}hv2"\{0,1\}$/\1/p')
+    seq=$(vm_field if-vm1 seq)
+    ovsdb_set_vm if-vm1 "\"host\":[\"uuid\",\"$hv2\"],\"seq\":$((seq + 1)),\"pseudo_mac\":\"$N1_MAC\",\"pseudo_ip\":\"$N1_IP\""
+    WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
+
+    # A dc1 sender that still has VM 1's real MAC: on to dc2, and told.
+    local S_MAC=52:54:00:00:03:01 S_IP=10.0.0.31
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$S_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=$S_IP,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=2000,dst=9)"
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$S_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=$S_IP,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=2001,dst=9)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
+        "ip $S_MAC>$N1_MAC $S_IP>$N1_IP"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "arp op=2 $N1_MAC>$S_MAC sha=$N1_MAC spa=$VM1_IP tha=$S_MAC tpa=$S_IP"
+    WAIT_TIMEOUT=10 wait_until sh -c "[ \$(ovs-appctl -t '$T/gw1/roamd.ctl' coverage/read-counter gateway_stale_notice) -ge 1 ]"
+    WAIT_TIMEOUT=10 wait_until frame_count_is gw1 to-dc2 "$S_MAC>$N1_MAC" 2
+    check_eq 1 "$(frames_at gw1 fabric | grep -c "arp op=2 $N1_MAC>$S_MAC")" "one notice for the two frames"
+
+    # A dc3 sender that still has VM 1's old pseudo identity: through the
+    # tunnel to dc2, on the new one.
+    as gw1 check ovs-appctl netdev-dummy/receive to-dc3 \
+        "eth(src=0a:30:01:04:00:00,dst=$P1_MAC),eth_type(0x0800),ipv4(src=100.76.0.65,dst=$P1_IP,proto=17,ttl=64,frag=no),udp(src=3000,dst=9)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
+        "ip 0a:30:01:04:00:00>$N1_MAC"
+
+    # The straggler time ends: the redirects go.
+    WAIT_TIMEOUT=15 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
 }
