@@ -23,6 +23,7 @@
 #include "byte-order.h"
 #include "flow.h"
 #include "hash.h"
+#include "packets.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
@@ -84,14 +85,25 @@ oflow_create(uint8_t table_id, uint16_t priority, ovs_be64 cookie,
     return f;
 }
 
-/* Like oflow_create(), from an expanded match. */
+/* Like oflow_create(), from an expanded match.  A match on any Ethernet or
+ * higher-layer field also gets the packet type that OpenFlow implies
+ * (Ethernet), as Open vSwitch adds it when it decodes a flow, so that the
+ * flow compares equal to the same flow read back from the switch. */
 struct oflow *
 oflow_create_from_match(uint8_t table_id, uint16_t priority, ovs_be64 cookie,
-                        const struct match *match,
+                        const struct match *match_,
                         const struct ofpact *ofpacts, size_t ofpacts_len)
 {
+    struct match normalized = *match_;
+    const struct match *match = &normalized;
     struct miniflow map;
     struct oflow *f;
+
+    if (!eth_addr_is_zero(normalized.wc.masks.dl_src)
+        || !eth_addr_is_zero(normalized.wc.masks.dl_dst)
+        || normalized.wc.masks.dl_type) {
+        match_set_default_packet_type(&normalized);
+    }
 
     miniflow_map_init(&map, &match->wc.masks);
     f = oflow_alloc(table_id, priority, cookie, miniflow_n_values(&map),

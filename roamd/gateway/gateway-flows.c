@@ -36,7 +36,8 @@ static void
 add_flow(struct oflows *flows, uint8_t table, uint16_t priority,
          const struct match *match, const struct ofpbuf *ofpacts)
 {
-    oflows_add(flows, oflow_create_from_match(table, priority, htonll(0),
+    oflows_add(flows, oflow_create_from_match(table, priority,
+                                              htonll(GW_COOKIE),
                                               match, ofpacts->data,
                                               ofpacts->size));
 }

@@ -76,6 +76,10 @@ struct pseudo_id_layout;
 #define GW_T_IN_SRC 31
 #define GW_T_DELIVER 32
 
+/* The cookie of every flow the gateway installs ("ROAMGW"), so that a
+ * restarted roamd can tell them from the operator's. */
+#define GW_COOKIE 0x524f414d47570000ULL
+
 /* The tag of the stale-sender notice's packet-ins (pinctrl.h): "GS". */
 #define GW_TAG_0 0x47
 #define GW_TAG_1 0x53

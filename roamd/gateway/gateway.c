@@ -33,6 +33,7 @@
 #include "roamd/core/flowctl.h"
 #include "roamd/core/keys.h"
 #include "roamd/core/oflow.h"
+#include "timeval.h"
 #include "roamd/core/pinctrl.h"
 #include "roamd/gateway/gateway-flows.h"
 #include "roamd/gateway/mapping.h"
@@ -68,11 +69,14 @@ struct gateway {
     struct gateway_place place;         /* As last programmed. */
     struct uuid fabric_owner;
     long long int straggler_ms;         /* --straggler-timeout. */
+    const struct flowctl *swept;        /* The flowctl whose switch's
+                                         * leftovers are dealt with. */
 };
 
 static unixctl_cb_func gateway_unixctl_mappings;
 
 static pinctrl_handler gateway_packet_in;
+static void program_vms(struct gateway *, struct flowctl *, bool all);
 
 /* Returns a new gateway role, which redirects a moved VM's old identity for
  * 'straggler_ms' and takes its packet-ins from 'pinctrl'. */
@@ -165,6 +169,69 @@ place_equals(const struct gateway_place *a, const struct gateway_place *b)
                        a->n_tunnels * sizeof *a->tunnels));
 }
 
+/* Returns the roam_rewrite action of 'f', or NULL. */
+static const struct ofpact_roam_rewrite *
+find_rewrite(const struct oflow *f)
+{
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, f->ofpacts, f->ofpacts_len) {
+        if (a->type == OFPACT_ROAM_REWRITE) {
+            return ofpact_get_ROAM_REWRITE(a);
+        }
+    }
+    return NULL;
+}
+
+/* After a restart: takes back, from the redirects a previous roamd left in
+ * the switch's view 'fc', the old identities of VMs that moved, each for
+ * a full straggler timeout from now, so that no straggler is lost to the
+ * restart; then marks the gateway's flows that nothing wants any more (its
+ * cookie, not desired) for deletion.  The operator's flows stay. */
+static void
+gateway_reconcile(struct gateway *gw, struct flowctl *fc)
+{
+    struct oflow *const *view;
+    size_t n, n_adopted = 0, n_swept = 0;
+
+    view = flowctl_view(fc, &n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct ofpact_roam_rewrite *rw = find_rewrite(view[i]);
+        struct mapping_entry *e;
+        struct pseudo_id old;
+
+        if (view[i]->cookie != htonll(GW_COOKIE) || !rw
+            || (view[i]->table_id != GW_T_OUT_DST
+                && view[i]->table_id != GW_T_IN_DST)
+            || pseudo_id_decode_mac(&gw->place.layout, rw->from_mac.ea,
+                                    &old)) {
+            continue;
+        }
+        e = CONST_CAST(struct mapping_entry *,
+                       mapping_find_by_mac(&gw->mapping, rw->to_mac));
+        if (e && !eth_addr_equals(rw->from_mac, e->pseudo_mac)
+            && old.dc != e->dc && !e->moved) {
+            e->moved = true;
+            e->old_dc = old.dc;
+            e->old_pseudo_mac = rw->from_mac;
+            e->old_pseudo_ip = rw->from_ip;
+            e->old_until = time_msec() + gw->straggler_ms;
+            e->changed = true;
+            n_adopted++;
+        }
+    }
+    program_vms(gw, fc, false);
+
+    for (size_t i = 0; i < n; i++) {
+        if (view[i]->cookie == htonll(GW_COOKIE)) {
+            n_swept += flowctl_disown(fc, view[i]);
+        }
+    }
+    VLOG_INFO("reconciled with the switch: %"PRIuSIZE" moved VMs' old "
+              "identities taken back, %"PRIuSIZE" flows left over removed",
+              n_adopted, n_swept);
+}
+
 /* Installs the flows of every VM whose mapping changed (of every VM, with
  * 'all') and removes those of VMs that left. */
 static void
@@ -233,6 +300,16 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     } else {
         free(now.tunnels);
         program_vms(gw, fc, false);
+    }
+
+    /* Once per flowctl: read what a previous roamd left, and reconcile. */
+    if (gw->swept != fc) {
+        if (!flowctl_view_seqno(fc)) {
+            flowctl_request_view(fc);
+        } else {
+            gateway_reconcile(gw, fc);
+            gw->swept = fc;
+        }
     }
 }
 

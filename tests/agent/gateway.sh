@@ -57,8 +57,15 @@ vm_has_pseudo_id() {
     [ -n "$(vm_field "$1" pseudo_mac)" ]
 }
 
+# gw_flow_count_is N: gw1's bridge holds N flows, not counting those that
+# the stale-sender notice learns (table 23, for a second each).
 gw_flow_count_is() {
-    [ "$(as gw1 ovs-ofctl dump-flows br-gw --no-stats | grep -c priority)" = "$1" ]
+    [ "$(gw_flow_count)" = "$1" ]
+}
+
+gw_flow_count() {
+    as gw1 ovs-ofctl dump-flows br-gw --no-stats | grep priority \
+        | grep -vc "table=23, priority=100"
 }
 
 # frames_at SIM PORT: what PORT sent, one line per frame, as scapy shows
@@ -259,15 +266,7 @@ test_vm_moves_to_another_datacenter() {
     as gw1 check ovs-vsctl add-port br-gw to-dc3 -- set interface to-dc3 \
         type=dummy ofport_request=3 external_ids:roam-remote-dc=3
     WAIT_TIMEOUT=15 wait_until gw_flow_count_is 17
-    roamd_ctl hv1 exit
-    roamd_ctl hv2 exit
-
-    # dc2, pod 0, host 1, VM 2 in the default layout.
-    local N1_MAC=0a:20:01:08:00:00 N1_IP=100.72.0.66 hv2 seq
-    hv2=$(ovsdb-client --format=csv --no-headings dump unix:$T/db/db.sock \
-          roam Host _uuid name | sed -n 's/^\([-0-9a-f]*\),"\{0,1\}hv2"\{0,1\}$/\1/p')
-    seq=$(vm_field if-vm1 seq)
-    ovsdb_set_vm if-vm1 "\"host\":[\"uuid\",\"$hv2\"],\"seq\":$((seq + 1)),\"pseudo_mac\":\"$N1_MAC\",\"pseudo_ip\":\"$N1_IP\""
+    move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
     WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
 
@@ -295,4 +294,49 @@ test_vm_moves_to_another_datacenter() {
     # The straggler time ends: the redirects go.
     WAIT_TIMEOUT=15 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
     WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
+}
+
+# move_vm1_to_dc2: the database as VM 1's move from hv1 (dc1) to hv2 (dc2)
+# leaves it, with both hosts' roamd stopped so that nothing else writes.
+# Sets N1_MAC and N1_IP, its new pseudo identity.
+move_vm1_to_dc2() {
+    roamd_ctl hv1 exit
+    roamd_ctl hv2 exit
+    # dc2, pod 0, host 1, VM 2 in the default layout.
+    N1_MAC=0a:20:01:08:00:00
+    N1_IP=100.72.0.66
+    local hv2 seq
+    hv2=$(ovsdb-client --format=csv --no-headings dump unix:$T/db/db.sock \
+          roam Host _uuid name | sed -n 's/^\([-0-9a-f]*\),"\{0,1\}hv2"\{0,1\}$/\1/p')
+    seq=$(vm_field if-vm1 seq)
+    ovsdb_set_vm if-vm1 "\"host\":[\"uuid\",\"$hv2\"],\"seq\":$((seq + 1)),\"pseudo_mac\":\"$N1_MAC\",\"pseudo_ip\":\"$N1_IP\""
+}
+
+# Killed (-9) in the middle of a VM's move, the gateway's flows go on
+# forwarding, stragglers included; restarted, it takes back the moved VM's
+# old identity from them, and removes only its own leftovers.
+test_gateway_killed_mid_move() {
+    gw_setup --straggler-timeout=60000
+    move_vm1_to_dc2
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
+    # A leftover of roamd's (its cookie) and a flow of the operator's.
+    as gw1 check ovs-ofctl add-flow br-gw "cookie=0x524f414d47570000,table=21,priority=100,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
+    as gw1 check ovs-ofctl add-flow br-gw "cookie=0x77,table=21,priority=90,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
+
+    check kill -9 "$(cat "$T/gw1/roamd.pid")"
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.41,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4000,dst=9)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
+        "ip $VM2_MAC>$N1_MAC 10.0.0.41>$N1_IP"
+    check_eq 20 "$(gw_flow_count)" "flows while roamd is down"
+
+    roamd_start gw1 "$T/db/db.sock" gw1 --straggler-timeout=60000
+    WAIT_TIMEOUT=15 wait_until grep -q "reconciled with the switch: 1 moved VMs' old identities taken back, 1 flows left over removed" "$T/gw1/roamd.log"
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 19
+    check_contains "$(as gw1 ovs-ofctl dump-flows br-gw table=21)" "cookie=0x77"
+    # Stragglers still go on to dc2.
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.42,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4001,dst=9)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
+        "ip $VM2_MAC>$N1_MAC 10.0.0.42>$N1_IP"
 }
