@@ -13,6 +13,8 @@ EXTRA_DIST += \
 	bench/run-bench-actions \
 	bench/run-bench-datapath \
 	bench/run-bench-handover \
+	bench/run-bench-gateway \
 	bench/run-bench-idle \
+	bench/run-bench-propagation \
 	bench/run-bench-switchover \
 	bench/trace-switchover
