@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "openvswitch/vlog.h"
 #include "table.h"
 #include "timeval.h"
+#include "stream-ssl.h"
 #include "util.h"
 
 
@@ -52,6 +54,8 @@ usage(void)
            "  --target=TARGET    roamd's control socket, or its program name\n"
            "                     in the run directory (default roamd), for\n"
            "                     \"vm paused\" and \"vm resumed\"\n"
+           "  --private-key=FILE, --certificate=FILE, --ca-cert=FILE\n"
+           "                     SSL for an ssl: database remote\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
            "\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found,\n"
@@ -62,6 +66,10 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
+    enum {
+        OPT_UNUSED = UCHAR_MAX + 1,
+        SSL_OPTION_ENUMS,
+    };
     static const struct option long_options[] = {
         {"db", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
@@ -69,6 +77,7 @@ main(int argc, char *argv[])
         {"target", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        STREAM_SSL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct table_style style = TABLE_STYLE_DEFAULT;
@@ -115,6 +124,7 @@ main(int argc, char *argv[])
         case 'V':
             ovs_print_version(0, 0);
             return CTL_OK;
+        STREAM_SSL_OPTION_HANDLERS
         default:
             return CTL_USAGE;
         }

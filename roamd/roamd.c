@@ -58,6 +58,8 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "timeval.h"
+#include "stream-ssl.h"
+#include "stream.h"
 #include "unixctl.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -131,6 +133,7 @@ usage(void)
            ovs_rundir());
     daemon_usage();
     vlog_usage();
+    stream_usage("--db", false, false, false);
 }
 
 /* What the command line sets. */
@@ -175,6 +178,7 @@ enum {
     OPT_RETENTION,
     DAEMON_OPTION_ENUMS,
     VLOG_OPTION_ENUMS,
+    SSL_OPTION_ENUMS,
 };
 static const struct option long_options[] = {
     {"db", required_argument, NULL, OPT_DB},
@@ -193,6 +197,7 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, 'V'},
     DAEMON_LONG_OPTIONS,
     VLOG_LONG_OPTIONS,
+    STREAM_SSL_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -275,6 +280,7 @@ parse_options(int argc, char *argv[], struct roamd_options *o)
             exit(EXIT_SUCCESS);
         DAEMON_OPTION_HANDLERS
         VLOG_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
         case '?':
             exit(EXIT_FAILURE);
         default:

@@ -193,7 +193,7 @@ check_wire_errors() {
 
 # roamctl ARGS...: the roamctl under test.
 roamctl() {
-    "$ROAM_BUILDDIR/ctl/roamctl" "$@"
+    "$ROAM_BUILDDIR/ctl/roamctl" ${ROAM_SSL_ARGS:-} "$@"
 }
 
 # roamdb_start NAME: a standalone roam database served by ovsdb-server at
@@ -209,26 +209,67 @@ roamdb_start() {
     wait_until test -S "$dir/db.sock"
 }
 
+# roam_pki NAME...: a PKI made with ovs-pki in $T/pki, with a key and a
+# certificate for each NAME ($T/pki/NAME-privkey.pem, NAME-cert.pem),
+# signed by its switch CA ($T/pki/switchca/cacert.pem).
+roam_pki() {
+    local name
+    check ovs-pki --dir="$T/pki" --log="$T/pki.log" init
+    for name; do
+        (cd "$T/pki" && check ovs-pki --dir="$T/pki" --log="$T/pki.log" \
+             req+sign "$name" switch)
+    done
+}
+
+# ssl_args NAME: the SSL options of NAME's key and certificate.
+ssl_args() {
+    echo "--private-key=$T/pki/$1-privkey.pem --certificate=$T/pki/$1-cert.pem --ca-cert=$T/pki/switchca/cacert.pem"
+}
+
 # roamdb_cluster_start N: a Raft cluster of N members; member i serves
 # unix:$T/sI/db.sock.  Prints nothing; waits until every member has joined.
+# Sets ROAM_CLUSTER_REMOTES to the members' client remotes, in order.
+# With ROAM_DB_SSL=1 the members talk to each other and to their clients
+# over SSL with certificates from roam_pki, on ports of 127.0.0.1, and
+# ROAM_SSL_ARGS holds a client's SSL options (roamctl and roamd_start use
+# them).
 roamdb_cluster_start() {
-    local n=$1 i dir
+    local n=$1 i dir raft remote base
+    base=$(( 20000 + ($$ * 7) % 20000 ))
+    ROAM_CLUSTER_REMOTES=
+    if [ "${ROAM_DB_SSL:-0}" = 1 ]; then
+        roam_pki client $(seq -f 's%g' "$n")
+        export ROAM_SSL_ARGS
+        ROAM_SSL_ARGS=$(ssl_args client)
+    fi
     for i in $(seq "$n"); do
         dir=$T/s$i
         mkdir -p "$dir"
         SIMS="${SIMS:-} s$i"
+        local server_ssl=()
+        if [ "${ROAM_DB_SSL:-0}" = 1 ]; then
+            raft=ssl:127.0.0.1:$((base + 2 * i))
+            remote=ssl:127.0.0.1:$((base + 2 * i + 1))
+            read -ra server_ssl <<< "$(ssl_args s$i)"
+            server_ssl+=("--remote=pssl:$((base + 2 * i + 1)):127.0.0.1")
+        else
+            raft=unix:$dir/raft.sock
+            remote=unix:$dir/db.sock
+        fi
+        ROAM_CLUSTER_REMOTES=${ROAM_CLUSTER_REMOTES:+$ROAM_CLUSTER_REMOTES,}$remote
         if [ "$i" = 1 ]; then
             check ovsdb-tool create-cluster "$dir/roam.db" \
-                "$ROAM_SRCDIR/db/roam.ovsschema" unix:"$dir/raft.sock"
+                "$ROAM_SRCDIR/db/roam.ovsschema" "$raft"
+            first_raft=$raft
         else
-            check ovsdb-tool join-cluster "$dir/roam.db" roam \
-                unix:"$dir/raft.sock" unix:"$T/s1/raft.sock"
+            check ovsdb-tool join-cluster "$dir/roam.db" roam "$raft" \
+                "$first_raft"
         fi
         check ovsdb-server --detach --no-chdir \
             --pidfile="$dir/ovsdb-server.pid" \
             --log-file="$dir/ovsdb-server.log" \
             --unixctl="$dir/ovsdb-server.ctl" \
-            --remote=punix:"$dir/db.sock" "$dir/roam.db"
+            --remote=punix:"$dir/db.sock" "${server_ssl[@]}" "$dir/roam.db"
     done
     for i in $(seq "$n"); do
         WAIT_TIMEOUT=30 wait_until sh -c "ovs-appctl -t '$T/s$i/ovsdb-server.ctl' \
@@ -258,7 +299,7 @@ roamd_start() {
     as "$sim" check "${exec[@]}" ${ROAM_WRAPPER:-} "$ROAM_BUILDDIR/roamd/roamd" \
         --detach --no-chdir \
         --pidfile="$T/$sim/roamd.pid" --log-file="$T/$sim/roamd.log" \
-        --unixctl="$T/$sim/roamd.ctl" --db="$db" \
+        --unixctl="$T/$sim/roamd.ctl" --db="$db" ${ROAM_SSL_ARGS:-} \
         --ovs-db=unix:"$T/$sim/db.sock" --host="$host" "$@"
 }
 

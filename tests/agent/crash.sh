@@ -131,9 +131,9 @@ test_kill_roamd_at_every_point_of_a_move() {
 # The roam database is a 3-member Raft cluster and every client talks to
 # all members.  The leader is killed while the VM moves to hv2, and the
 # move completes; the VM then moves back on the two members left.
-test_cluster_member_killed_during_migration() {
+cluster_member_killed_during_migration() {
     roamdb_cluster_start 3
-    local all=unix:$T/s1/db.sock,unix:$T/s2/db.sock,unix:$T/s3/db.sock
+    local all=$ROAM_CLUSTER_REMOTES
     export ROAM_DB=$all
     check roamctl dc add dc1 1
     check roamctl host add hv1 dc1 0 1
@@ -158,4 +158,23 @@ test_cluster_member_killed_during_migration() {
     unplug hv2
     WAIT_TIMEOUT=60 wait_until converged_at hv1
     check_eq 2 "$(vm_field if-vm1 seq)" "two moves"
+}
+
+test_cluster_member_killed_during_migration() {
+    cluster_member_killed_during_migration
+}
+
+# The same over SSL, as between datacenters: the members' Raft traffic and
+# every client connection (roamctl, roamd) use certificates made with
+# ovs-pki (issue 12).
+test_cluster_member_killed_during_migration_over_ssl() {
+    ROAM_DB_SSL=1 cluster_member_killed_during_migration
+    check_contains "$ROAM_CLUSTER_REMOTES" "ssl:127.0.0.1:"
+    check grep -q "ssl:127.0.0.1" "$T/s2/ovsdb-server.log"
+    # Without a certificate, the database is out of reach.
+    local rc=0
+    "$ROAM_BUILDDIR/ctl/roamctl" --db="$ROAM_CLUSTER_REMOTES" --timeout=3 \
+        host list >/dev/null 2>&1 || rc=$?
+    check_eq 4 "$rc" "roamctl without SSL options"
+    check_contains "$(roamctl host list)" "hv2"
 }
