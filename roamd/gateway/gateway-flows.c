@@ -299,11 +299,28 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
 
     for (size_t i = 0; i < n_tunnels; i++) {
+        static const ovs_be16 announcements[] = {
+            CONSTANT_HTONS(ETH_TYPE_ARP), CONSTANT_HTONS(ETH_TYPE_RARP),
+        };
+
         ofpbuf_clear(&ofpacts);
         match_init_catchall(&match);
         match_set_in_port(&match, tunnels[i].ofport);
         put_resubmit(&ofpacts, GW_T_IN_DST);
         add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
+
+        /* ARP never needs to cross between datacenters (each gateway
+         * answers for the others' VMs), so a GARP or RARP from another
+         * datacenter, spoofed or not, goes no further: mappings come from
+         * the database only. */
+        ofpbuf_clear(&ofpacts);
+        for (size_t j = 0; j < ARRAY_SIZE(announcements); j++) {
+            match_init_catchall(&match);
+            match_set_in_port(&match, tunnels[i].ofport);
+            match_set_dl_type(&match, announcements[j]);
+            add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 10, &match,
+                     &ofpacts);
+        }
     }
 
     /* Frames of no mapped VM pass through the rewrite tables as they

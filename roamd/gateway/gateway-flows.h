@@ -24,7 +24,8 @@
  * gateway.  Its tables:
  *
  *   0  classify: ARP requests from the fabric to 10, other frames from the
- *      fabric to 20, frames from a tunnel to 30.
+ *      fabric to 20, frames from a tunnel to 30, except ARP and RARP,
+ *      which no datacenter needs from another: dropped.
  *  10  ARP answers (S0.2): a request for the real IPv4 address of a VM in
  *      another datacenter is answered, in the datapath, with that VM's
  *      pseudo MAC.  Requests for the datacenter's own VMs are theirs to

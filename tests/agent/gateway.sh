@@ -50,7 +50,7 @@ gw_setup() {
         gateway/mappings | grep -q '^if-vm2 .* remote'"
     WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
         external_ids:roam-applied-gen
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 15
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 17
 }
 
 vm_has_pseudo_id() {
@@ -65,7 +65,7 @@ gw_flow_count_is() {
 
 gw_flow_count() {
     as gw1 ovs-ofctl dump-flows br-gw --no-stats | grep priority \
-        | grep -vc "table=23, priority=100"
+        | grep -v "table=23, hard_timeout=" | grep -vc "table=23, priority=100"
 }
 
 # frames_at SIM PORT: what PORT sent, one line per frame, as scapy shows
@@ -83,6 +83,9 @@ for p in rdpcap(sys.argv[1]):
     elif IP in p:
         print("ip %s>%s %s>%s" % (p[Ether].src, p[Ether].dst, p[IP].src,
                                   p[IP].dst))
+    else:
+        print("other %s>%s type=%#x" % (p[Ether].src, p[Ether].dst,
+                                        p[Ether].type))
 PY
 }
 
@@ -130,6 +133,20 @@ print(len(t["data"]), [r for r in t["data"] if r[0] == "if-vm2"][0][8])')" "mapp
     check_not_contains "$out" "userspace("
     check_not_contains "$(as gw1 ovs-appctl ofproto/trace br-gw \
         "in_port=1,arp,arp_op=1,dl_src=$VM1_MAC,arp_spa=$VM1_IP,arp_tpa=$VM2_IP")" "controller"
+
+    # A GARP from another datacenter, spoofed as VM 1, goes nowhere and
+    # changes no mapping.
+    as gw1 check ovs-appctl netdev-dummy/receive to-dc2 \
+        "eth(src=52:54:00:66:66:66,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),arp(sip=$VM1_IP,tip=$VM1_IP,op=1,sha=52:54:00:66:66:66,tha=00:00:00:00:00:00)"
+    as gw1 check ovs-appctl netdev-dummy/receive to-dc2 \
+        "eth(src=52:54:00:66:66:66,dst=ff:ff:ff:ff:ff:ff),eth_type(0x8035)"
+    # A frame after them that does reach the fabric shows they were seen.
+    as gw1 check ovs-appctl netdev-dummy/receive to-dc2 \
+        "eth(src=$P2_MAC,dst=$P1_MAC),eth_type(0x0800),ipv4(src=$P2_IP,dst=$P1_IP,proto=17,ttl=64,frag=no),udp(src=7,dst=7)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "ip $VM2_MAC>$VM1_MAC"
+    check_not_contains "$(frames_at gw1 fabric)" "52:54:00:66:66:66"
+    check_contains "$(roamd_ctl gw1 gateway/mappings | grep if-vm1)" "$VM1_MAC"
 
     # A request for a dc1 VM is not the gateway's to answer.
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
@@ -193,7 +210,7 @@ test_older_sequence_number_is_ignored() {
     check roamctl vm list
     check ovsdb-client transact unix:$T/db/db.sock '["roam",
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 12
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 14
 }
 
 iface_option_is() {
@@ -261,14 +278,15 @@ test_tunnels_from_the_database() {
 # gratuitous ARP with the new pseudo MAC a second (S2.3); after the
 # straggler timeout the redirects go.
 test_vm_moves_to_another_datacenter() {
-    gw_setup --straggler-timeout=3000
+    # Long enough for every check below, under load.
+    gw_setup --straggler-timeout=15000
     check roamctl dc add dc3 3
     as gw1 check ovs-vsctl add-port br-gw to-dc3 -- set interface to-dc3 \
         type=dummy ofport_request=3 external_ids:roam-remote-dc=3
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 17
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 21
     move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 24
 
     # A dc1 sender that still has VM 1's real MAC: on to dc2, and told.
     local S_MAC=52:54:00:00:03:01 S_IP=10.0.0.31
@@ -292,8 +310,8 @@ test_vm_moves_to_another_datacenter() {
         "ip 0a:30:01:04:00:00>$N1_MAC"
 
     # The straggler time ends: the redirects go.
-    WAIT_TIMEOUT=15 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
+    WAIT_TIMEOUT=30 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 22
 }
 
 # move_vm1_to_dc2: the database as VM 1's move from hv1 (dc1) to hv2 (dc2)
@@ -318,7 +336,7 @@ move_vm1_to_dc2() {
 test_gateway_killed_mid_move() {
     gw_setup --straggler-timeout=60000
     move_vm1_to_dc2
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
     # A leftover of roamd's (its cookie) and a flow of the operator's.
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x524f414d47570000,table=21,priority=100,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x77,table=21,priority=90,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
@@ -328,11 +346,11 @@ test_gateway_killed_mid_move() {
         "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.41,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4000,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
         "ip $VM2_MAC>$N1_MAC 10.0.0.41>$N1_IP"
-    check_eq 20 "$(gw_flow_count)" "flows while roamd is down"
+    check_eq 22 "$(gw_flow_count)" "flows while roamd is down"
 
     roamd_start gw1 "$T/db/db.sock" gw1 --straggler-timeout=60000
     WAIT_TIMEOUT=15 wait_until grep -q "reconciled with the switch: 1 moved VMs' old identities taken back, 1 flows left over removed" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 19
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 21
     check_contains "$(as gw1 ovs-ofctl dump-flows br-gw table=21)" "cookie=0x77"
     # Stragglers still go on to dc2.
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
