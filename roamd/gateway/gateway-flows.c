@@ -127,15 +127,14 @@ put_notice_actions(struct ofpbuf *ofpacts)
     ofpact_finish_CONTROLLER(ofpacts, &oc);
 }
 
-/* Redirects frames addressed to 'e' at its stale address 'mac' (the old
- * pseudo MAC, or the real one where the VM was local), as seen in table
- * 'table': rewritten to 'e''s current address as this gateway's senders
- * should use it ('to_mac', 'to_ip'), a notice to the sender if 'notice',
- * then forwarded (or, 'hairpin', sent back out the port they came in on,
- * where the VM now is). */
+/* Redirects frames addressed to a moved VM at its stale address 'mac' and
+ * 'ip' (the old pseudo identity, or the real one where the VM was local),
+ * in table 'table': rewritten to the VM's current address as this
+ * gateway's senders should use it ('to_mac', 'to_ip'), a notice to the
+ * sender if 'notice', then forwarded (or, 'hairpin', sent back out the port
+ * they came in on, where the VM now is). */
 static void
-straggler_flow(const struct mapping_entry *e, uint8_t table,
-               struct eth_addr mac, ovs_be32 ip,
+straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
                struct eth_addr to_mac, ovs_be32 to_ip, bool notice,
                bool hairpin, struct oflows *flows)
 {
@@ -157,7 +156,6 @@ straggler_flow(const struct mapping_entry *e, uint8_t table,
     }
     add_flow(flows, table, PRIO_ENTRY, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
-    (void) e;
 }
 
 /* Stragglers and stale senders of VM 'e', which moved from datacenter
@@ -169,19 +167,19 @@ straggler_flows(const struct mapping_entry *e, uint32_t local_dc,
     if (e->old_dc == local_dc) {
         /* It left: this datacenter's senders still use its real MAC, and
          * other datacenters' its old pseudo identity. */
-        straggler_flow(e, GW_T_OUT_DST, e->real_mac, e->real_ip,
+        straggler_flow(GW_T_OUT_DST, e->real_mac, e->real_ip,
                        e->pseudo_mac, e->pseudo_ip, true, false, flows);
-        straggler_flow(e, GW_T_IN_DST, e->old_pseudo_mac, e->old_pseudo_ip,
+        straggler_flow(GW_T_IN_DST, e->old_pseudo_mac, e->old_pseudo_ip,
                        e->pseudo_mac, e->pseudo_ip, false, false, flows);
     } else if (e->dc == local_dc) {
         /* It arrived: this datacenter's senders still use its old pseudo
          * MAC, which this gateway answered for; it is on the fabric. */
-        straggler_flow(e, GW_T_OUT_DST, e->old_pseudo_mac,
+        straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
                        e->old_pseudo_ip, e->real_mac, e->real_ip, true, true,
                        flows);
     } else {
         /* It moved between two other datacenters. */
-        straggler_flow(e, GW_T_OUT_DST, e->old_pseudo_mac,
+        straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
                        e->old_pseudo_ip, e->pseudo_mac, e->pseudo_ip, true,
                        false, flows);
     }
