@@ -198,13 +198,20 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
     for (size_t i = 0; i < n; i++) {
         const struct ofpact_roam_rewrite *rw = find_rewrite(view[i]);
         struct mapping_entry *e;
-        struct pseudo_id old;
+        struct pseudo_id old, to;
 
+        /* Redirects rewrite from a pseudo MAC.  In table 30 so does every
+         * local VM's own entry, to its real MAC: only a redirect goes to
+         * another pseudo MAC there.  Skipping those entries keeps this to
+         * one mapping lookup per redirect, not per VM. */
         if (view[i]->cookie != htonll(GW_COOKIE) || !rw
             || (view[i]->table_id != GW_T_OUT_DST
                 && view[i]->table_id != GW_T_IN_DST)
             || pseudo_id_decode_mac(&gw->place.layout, rw->from_mac.ea,
-                                    &old)) {
+                                    &old)
+            || (view[i]->table_id == GW_T_IN_DST
+                && pseudo_id_decode_mac(&gw->place.layout, rw->to_mac.ea,
+                                        &to))) {
             continue;
         }
         e = CONST_CAST(struct mapping_entry *,
