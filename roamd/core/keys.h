@@ -62,6 +62,11 @@
  * marks the gateway bridge's port toward its datacenter's hosts. */
 #define ROAM_KEY_FABRIC       "roam-fabric"
 
+/* Interface external_ids written by the operator of a gateway: "true"
+ * marks the gateway bridge's router port, the gateway host's own routed
+ * interface on the datacenter's segment (toward clients beyond the WAN). */
+#define ROAM_KEY_ROUTER       "roam-router"
+
 /* Interface external_ids on a gateway: the number of the datacenter whose
  * gateway this tunnel port reaches. */
 #define ROAM_KEY_REMOTE_DC    "roam-remote-dc"

@@ -131,8 +131,10 @@ put_notice_actions(struct ofpbuf *ofpacts)
  * 'ip' (the old pseudo identity, or the real one where the VM was local),
  * in table 'table': rewritten to the VM's current address as this
  * gateway's senders should use it ('to_mac', 'to_ip'), a notice to the
- * sender if 'notice', then forwarded (or, 'hairpin', sent back out the port
- * they came in on, where the VM now is). */
+ * sender if 'notice', then on to the source rewrite and forwarded from
+ * table 20, or on as they are from table 30 (or, 'hairpin', sent back out
+ * the port they came in on, where the VM now is, with their source as
+ * it was). */
 static void
 straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
                struct eth_addr to_mac, ovs_be32 to_ip, bool notice,
@@ -152,9 +154,41 @@ straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
     if (hairpin) {
         put_output(&ofpacts, OFPP_IN_PORT);
     } else {
-        put_resubmit(&ofpacts, GW_T_FORWARD);
+        put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
+                                : GW_T_FORWARD));
     }
     add_flow(flows, table, PRIO_ENTRY, &match, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Frames in transit for VM 'e', whose live migration to another
+ * datacenter is pending: at its datacenter, frames its host sends back
+ * addressed to its pseudo MAC (it paused there) go to the destination's
+ * datacenter (register 0 names it for table 22); at the destination's,
+ * those frames get its real identity and go to the fabric, where its new
+ * host holds them until it resumes. */
+static void
+transit_flows(const struct mapping_entry *e, uint32_t local_dc,
+              struct oflows *flows)
+{
+    uint64_t stub[256 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_dl_dst(&match, e->pseudo_mac);
+    if (e->dc == local_dc) {
+        ovs_be32 dc = htonl(e->transit_dc);
+
+        put_set(&ofpacts, MFF_REG0, &dc);
+        put_resubmit(&ofpacts, GW_T_OUT_SRC);
+        add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match, &ofpacts);
+    } else if (e->transit_dc == local_dc + 1) {
+        put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac, e->pseudo_ip,
+                    e->real_mac, e->real_ip);
+        put_resubmit(&ofpacts, GW_T_IN_SRC);
+        add_flow(flows, GW_T_IN_DST, PRIO_ENTRY, &match, &ofpacts);
+    }
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -229,8 +263,16 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         match_set_dl_src(&match, e->real_mac);
         put_rewrite(&ofpacts, ROAM_REWRITE_SRC, e->real_mac, e->real_ip,
                     e->pseudo_mac, e->pseudo_ip);
-        put_resubmit(&ofpacts, GW_T_OUT_DST);
+        put_resubmit(&ofpacts, GW_T_FORWARD);
         add_flow(flows, GW_T_OUT_SRC, PRIO_ENTRY, &match, &ofpacts);
+
+        /* A VM that arrived from another datacenter still addresses this
+         * one by the pseudo MAC it learnt there: back to the fabric, to its
+         * real MAC, and the sender told. */
+        if (!e->transit_dc) {
+            straggler_flow(GW_T_OUT_DST, e->pseudo_mac, e->pseudo_ip,
+                           e->real_mac, e->real_ip, true, true, flows);
+        }
 
         /* In: its pseudo destination becomes its real one. */
         ofpbuf_clear(&ofpacts);
@@ -250,7 +292,7 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         match_set_nw_dst(&match, e->real_ip);
         put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->real_mac, e->real_ip,
                     e->pseudo_mac, e->pseudo_ip);
-        put_resubmit(&ofpacts, GW_T_FORWARD);
+        put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
 
         /* In: from its pseudo identity, its real one. */
@@ -265,16 +307,85 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
     if (e->moved) {
         straggler_flows(e, local_dc, flows);
     }
+    if (e->transit_dc) {
+        transit_flows(e, local_dc, flows);
+    }
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'flows' the classification of the frames that come from port
+ * 'port' (the fabric or the router): ARP requests to the answers, the rest
+ * out through the rewrite tables. */
+static void
+classify_local(ofp_port_t port, struct oflows *flows)
+{
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_in_port(&match, port);
+    match_set_dl_type(&match, htons(ETH_TYPE_ARP));
+    match_set_nw_proto(&match, ARP_OP_REQUEST);
+    put_resubmit(&ofpacts, GW_T_ARP);
+    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 10, &match, &ofpacts);
+
+    ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
+    match_set_in_port(&match, port);
+    put_resubmit(&ofpacts, GW_T_OUT_DST);
+    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Adds to 'flows' what joins the gateway's router port 'router' (MAC
+ * 'router_mac') and the fabric: the router is one more host of the
+ * datacenter's segment, whose frames for another datacenter take the same
+ * path as a VM's. */
+static void
+router_flows(ofp_port_t fabric, ofp_port_t router, struct eth_addr router_mac,
+             struct oflows *flows)
+{
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    classify_local(router, flows);
+
+    /* To the router, as they are: no rewrite. */
+    match_init_catchall(&match);
+    match_set_in_port(&match, fabric);
+    match_set_dl_dst(&match, router_mac);
+    put_output(&ofpacts, router);
+    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 20, &match, &ofpacts);
+
+    /* ARP requests nobody here answers, and the router's frames for the
+     * datacenter's own hosts, cross between the two. */
+    match_init_catchall(&match);
+    match_set_in_port(&match, fabric);
+    add_flow(flows, GW_T_ARP, PRIO_PASS, &match, &ofpacts);
+    for (uint8_t table = GW_T_ARP; ; table = GW_T_FORWARD) {
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_in_port(&match, router);
+        put_output(&ofpacts, fabric);
+        add_flow(flows, table, PRIO_PASS, &match, &ofpacts);
+        if (table == GW_T_FORWARD) {
+            break;
+        }
+    }
     ofpbuf_uninit(&ofpacts);
 }
 
 /* Adds to 'flows' the gateway's flows that do not depend on any VM: the
  * classification of ports, and forwarding by datacenter prefix of the
  * pseudo MAC ('layout'), toward the 'n_tunnels' tunnels, and in from them
- * to 'fabric'. */
+ * to 'fabric'.  With a 'router' port (not OFPP_NONE), its frames and the
+ * fabric's frames to 'router_mac' cross between the two. */
 void
 gateway_flows_fabric(const struct pseudo_id_layout *layout,
-                     ofp_port_t fabric,
+                     ofp_port_t fabric, ofp_port_t router,
+                     struct eth_addr router_mac,
                      const struct gateway_tunnel *tunnels, size_t n_tunnels,
                      struct oflows *flows)
 {
@@ -283,18 +394,10 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     struct match match;
 
     /* Classify. */
-    match_init_catchall(&match);
-    match_set_in_port(&match, fabric);
-    match_set_dl_type(&match, htons(ETH_TYPE_ARP));
-    match_set_nw_proto(&match, ARP_OP_REQUEST);
-    put_resubmit(&ofpacts, GW_T_ARP);
-    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 10, &match, &ofpacts);
-
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&match);
-    match_set_in_port(&match, fabric);
-    put_resubmit(&ofpacts, GW_T_OUT_SRC);
-    add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY, &match, &ofpacts);
+    classify_local(fabric, flows);
+    if (router != OFPP_NONE) {
+        router_flows(fabric, router, router_mac, flows);
+    }
 
     for (size_t i = 0; i < n_tunnels; i++) {
         static const ovs_be16 announcements[] = {
@@ -325,11 +428,11 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
      * are. */
     ofpbuf_clear(&ofpacts);
     match_init_catchall(&match);
-    put_resubmit(&ofpacts, GW_T_OUT_DST);
-    add_flow(flows, GW_T_OUT_SRC, PRIO_PASS, &match, &ofpacts);
+    put_resubmit(&ofpacts, GW_T_OUT_SRC);
+    add_flow(flows, GW_T_OUT_DST, PRIO_PASS, &match, &ofpacts);
     ofpbuf_clear(&ofpacts);
     put_resubmit(&ofpacts, GW_T_FORWARD);
-    add_flow(flows, GW_T_OUT_DST, PRIO_PASS, &match, &ofpacts);
+    add_flow(flows, GW_T_OUT_SRC, PRIO_PASS, &match, &ofpacts);
     ofpbuf_clear(&ofpacts);
     put_resubmit(&ofpacts, GW_T_IN_SRC);
     add_flow(flows, GW_T_IN_DST, PRIO_PASS, &match, &ofpacts);
@@ -363,6 +466,11 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
         match_set_dl_dst_masked(&match, mac, mask);
         put_output(&ofpacts, tunnels[i].ofport);
         add_flow(flows, GW_T_FORWARD, PRIO_ENTRY, &match, &ofpacts);
+
+        /* Frames in transit to datacenter N (register 0 holds N + 1). */
+        match_init_catchall(&match);
+        match_set_reg(&match, 0, tunnels[i].dc + 1);
+        add_flow(flows, GW_T_FORWARD, PRIO_ENTRY + 10, &match, &ofpacts);
     }
     ofpbuf_uninit(&ofpacts);
 }

@@ -23,20 +23,27 @@
  * and one tunnel port per other datacenter, toward that datacenter's
  * gateway.  Its tables:
  *
- *   0  classify: ARP requests from the fabric to 10, other frames from the
- *      fabric to 20, frames from a tunnel to 30, except ARP and RARP,
- *      which no datacenter needs from another: dropped.
+ *   0  classify: ARP requests from the fabric (or the router port) to 10,
+ *      other frames from them to 20, frames from a tunnel to 30, except
+ *      ARP and RARP, which no datacenter needs from another: dropped.
+ *      Frames from the fabric to the router's MAC go to the router.
  *  10  ARP answers (S0.2): a request for the real IPv4 address of a VM in
  *      another datacenter is answered, in the datapath, with that VM's
  *      pseudo MAC.  Requests for the datacenter's own VMs are theirs to
- *      answer, on the fabric.
- *  20  out, source (S0.4): a frame from one of the datacenter's VMs gets
- *      its pseudo identity as source (roam_rewrite).
- *  21  out, destination: a frame for another datacenter's VM, addressed to
+ *      answer, on the fabric (the router's cross to the fabric, and the
+ *      fabric's to the router).
+ *  20  out, destination: a frame for another datacenter's VM, addressed to
  *      its pseudo MAC (the ARP answer) and its real IPv4 address, gets its
- *      pseudo IPv4 address too.
+ *      pseudo IPv4 address too.  Stale addresses are redirected here,
+ *      before the source is rewritten, so that the notice goes to the
+ *      sender's real address and a frame turned back to the fabric keeps
+ *      its real source.
+ *  21  out, source (S0.4): a frame from one of the datacenter's VMs gets
+ *      its pseudo identity as source (roam_rewrite).
  *  22  forward: by the datacenter field of the destination pseudo MAC, one
- *      flow per datacenter, to that datacenter's tunnel.
+ *      flow per datacenter, to that datacenter's tunnel; frames in transit
+ *      by register 0, one flow per datacenter too.  The router's frames for
+ *      the datacenter's own hosts go to the fabric.
  *  23  stale-sender notice (S2.3): the first frame a sender sends to a
  *      stale address in a second goes to roamd (userdata "GS"), which
  *      answers with a unicast gratuitous ARP carrying the address the
@@ -54,9 +61,16 @@
  * its old pseudo identity go on to its new datacenter's gateway, through
  * the tunnel (30, S0.7).
  *
+ * A VM whose live migration to another datacenter is pending is "in
+ * transit": its host, once it pauses, sends its frames back to the fabric
+ * addressed to its pseudo identity; its gateway sends those to the
+ * destination's gateway (20, 22), which gives them its real identity and
+ * delivers them to the fabric (30), where the destination host holds them
+ * until it resumes.  No frame waits for the database to say it arrived.
+ *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
- * datacenter's VMs (20, 30), three for each other VM (10, 21, 31).  The
+ * datacenter's VMs (20, 21, 30), three for each other VM (10, 20, 31).  The
  * forwarding flows number O(datacenters). */
 
 #include <stdint.h>
@@ -69,8 +83,8 @@ struct pseudo_id_layout;
 
 #define GW_T_CLASSIFY 0
 #define GW_T_ARP 10
-#define GW_T_OUT_SRC 20
-#define GW_T_OUT_DST 21
+#define GW_T_OUT_DST 20
+#define GW_T_OUT_SRC 21
 #define GW_T_FORWARD 22
 #define GW_T_NOTICE 23
 #define GW_T_IN_DST 30
@@ -94,7 +108,8 @@ struct gateway_tunnel {
 void gateway_flows_vm(const struct mapping_entry *, uint32_t local_dc,
                       struct oflows *);
 void gateway_flows_fabric(const struct pseudo_id_layout *,
-                          ofp_port_t fabric,
+                          ofp_port_t fabric, ofp_port_t router,
+                          struct eth_addr router_mac,
                           const struct gateway_tunnel *, size_t n_tunnels,
                           struct oflows *);
 

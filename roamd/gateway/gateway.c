@@ -51,6 +51,7 @@ COVERAGE_DEFINE(gateway_vm_flows);
 COVERAGE_DEFINE(gateway_fabric_flows);
 COVERAGE_DEFINE(gateway_stale_notice);
 COVERAGE_DEFINE(gateway_notice_unknown);
+COVERAGE_DEFINE(gateway_moved_announce);
 
 static struct vlog_rate_limit notice_rl = VLOG_RATE_LIMIT_INIT(10, 50);
 
@@ -60,6 +61,8 @@ struct gateway_place {
     uint32_t dc;
     struct pseudo_id_layout layout;
     ofp_port_t fabric;
+    ofp_port_t router;                  /* OFPP_NONE if none. */
+    struct eth_addr router_mac;
     struct gateway_tunnel *tunnels;
     size_t n_tunnels;
 };
@@ -71,6 +74,7 @@ struct gateway {
     long long int straggler_ms;         /* --straggler-timeout. */
     const struct flowctl *swept;        /* The flowctl whose switch's
                                          * leftovers are dealt with. */
+    size_t n_announce;                  /* VMs with 'announce_gen'. */
 };
 
 static unixctl_cb_func gateway_unixctl_mappings;
@@ -119,15 +123,17 @@ find_bridge(struct ovsdb_idl *ovs_idl)
     return NULL;
 }
 
-/* Finds on 'br' the fabric port and the tunnel ports, into 'p' (whose
- * 'tunnels' the caller frees).  Returns false if there is no fabric
- * port. */
+/* Finds on 'br' the fabric port, the router port (if any) and the tunnel
+ * ports, into 'p' (whose 'tunnels' the caller frees).  Returns false if
+ * there is no fabric port. */
 static bool
 find_ports(const struct ovsrec_bridge *br, struct gateway_place *p)
 {
     size_t allocated = 0;
 
     p->fabric = OFPP_NONE;
+    p->router = OFPP_NONE;
+    p->router_mac = eth_addr_zero;
     p->tunnels = NULL;
     p->n_tunnels = 0;
     for (size_t i = 0; i < br->n_ports; i++) {
@@ -144,6 +150,13 @@ find_ports(const struct ovsrec_bridge *br, struct gateway_place *p)
             if (smap_get_bool(&iface->external_ids, ROAM_KEY_FABRIC,
                               false)) {
                 p->fabric = u16_to_ofp(iface->ofport[0]);
+            } else if (smap_get_bool(&iface->external_ids, ROAM_KEY_ROUTER,
+                                     false)) {
+                if (iface->mac_in_use
+                    && eth_addr_from_string(iface->mac_in_use,
+                                            &p->router_mac)) {
+                    p->router = u16_to_ofp(iface->ofport[0]);
+                }
             } else if (dc >= 0) {
                 if (p->n_tunnels >= allocated) {
                     p->tunnels = x2nrealloc(p->tunnels, &allocated,
@@ -163,6 +176,8 @@ static bool
 place_equals(const struct gateway_place *a, const struct gateway_place *b)
 {
     return (a->fc == b->fc && a->dc == b->dc && a->fabric == b->fabric
+            && a->router == b->router
+            && eth_addr_equals(a->router_mac, b->router_mac)
             && !memcmp(&a->layout, &b->layout, sizeof a->layout)
             && a->n_tunnels == b->n_tunnels
             && !memcmp(a->tunnels, b->tunnels,
@@ -239,6 +254,39 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
               n_adopted, n_swept);
 }
 
+/* VM 'e' left this datacenter: its real MAC is now behind the gateway.
+ * A RARP from that MAC out the fabric port teaches the datacenter's
+ * switches so, as QEMU's announcement does for a VM that arrives: the
+ * frames that this datacenter's senders still address to its real MAC
+ * then reach the gateway, which redirects them and tells their senders
+ * (table 20), rather than the host it left. */
+static void
+announce_moved(const struct gateway *gw, struct flowctl *fc,
+               const struct mapping_entry *e)
+{
+    struct ofputil_packet_out po;
+    struct dp_packet rarp;
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts;
+
+    COVERAGE_INC(gateway_moved_announce);
+    dp_packet_init(&rarp, 0);
+    compose_rarp(&rarp, e->real_mac);
+    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = gw->place.fabric;
+    memset(&po, 0, sizeof po);
+    po.packet = dp_packet_data(&rarp);
+    po.packet_len = dp_packet_size(&rarp);
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    po.ofpacts = ofpacts.data;
+    po.ofpacts_len = ofpacts.size;
+    flowctl_send(fc, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
+    ofpbuf_uninit(&ofpacts);
+    dp_packet_uninit(&rarp);
+}
+
 /* Installs the flows of every VM whose mapping changed (of every VM, with
  * 'all') and removes those of VMs that left. */
 static void
@@ -254,12 +302,40 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
             gateway_flows_vm(e, gw->place.dc, &flows);
             flowctl_replace_owner(fc, &e->vm, &flows);
             oflows_destroy(&flows);
+            if (e->moved && e->old_dc == gw->place.dc) {
+                /* Once its redirects are in the switch. */
+                CONST_CAST(struct mapping_entry *, e)->announce_gen
+                    = flowctl_desired_gen(fc);
+                gw->n_announce++;
+            }
         }
     }
     for (size_t i = 0; i < gw->mapping.n_gone; i++) {
         flowctl_remove_owner(fc, &gw->mapping.gone[i]);
     }
     mapping_clear_changes(&gw->mapping);
+}
+
+/* Announces the VMs that left, whose redirects the switch now has. */
+static void
+announce_run(struct gateway *gw, struct flowctl *fc)
+{
+    struct mapping_entry *e;
+
+    if (!gw->n_announce || !flowctl_is_connected(fc)) {
+        return;
+    }
+    gw->n_announce = 0;
+    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+        if (e->announce_gen && e->moved) {
+            if (flowctl_applied_gen(fc) >= e->announce_gen) {
+                announce_moved(gw, fc, e);
+                e->announce_gen = 0;
+            } else {
+                gw->n_announce++;
+            }
+        }
+    }
 }
 
 void
@@ -297,8 +373,9 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
         VLOG_INFO("gateway of datacenter %"PRIu32" on bridge %s: fabric "
                   "port %"PRIu16", %"PRIuSIZE" tunnels", now.dc, br->name,
                   ofp_to_u16(now.fabric), now.n_tunnels);
-        gateway_flows_fabric(&now.layout, now.fabric, now.tunnels,
-                             now.n_tunnels, &flows);
+        gateway_flows_fabric(&now.layout, now.fabric, now.router,
+                             now.router_mac, now.tunnels, now.n_tunnels,
+                             &flows);
         flowctl_replace_owner(fc, &gw->fabric_owner, &flows);
         oflows_destroy(&flows);
         free(gw->place.tunnels);
@@ -308,6 +385,8 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
         free(now.tunnels);
         program_vms(gw, fc, false);
     }
+
+    announce_run(gw, fc);
 
     /* Once per flowctl: read what a previous roamd left, and reconcile. */
     if (gw->swept != fc) {
@@ -342,9 +421,9 @@ gateway_wait(struct gateway *gw)
 
 /* The stale-sender notice (S2.3), as PortLand's fabric manager invalidates
  * an ARP cache: a frame that a sender addressed to where a VM was, already
- * rewritten to where it is, comes back to that sender as a unicast
- * gratuitous ARP reply for the VM's real IPv4 address from the MAC the
- * sender should use, out the port the frame came in on.  Table 23 lets
+ * rewritten to where it is (its source not yet), comes back to that sender
+ * as a unicast gratuitous ARP reply for the VM's real IPv4 address from
+ * the MAC the sender should use, out the port the frame came in on.  Table 23 lets
  * through one frame per sender and destination a second. */
 static void
 gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
@@ -353,6 +432,7 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
     const struct mapping_entry *e;
     struct ofputil_packet_out po;
     struct dp_packet packet, garp;
+    struct arp_eth_header *arp;
     uint64_t stub[64 / 8];
     struct ofpbuf ofpacts;
     struct flow flow;
@@ -369,9 +449,14 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
                  "use "ETH_ADDR_FMT, e->name, ETH_ADDR_ARGS(flow.dl_src),
                  IP_ARGS(flow.nw_src), ETH_ADDR_ARGS(flow.dl_dst));
 
+    /* A gratuitous reply (target as sender, MAC and IPv4), so that a
+     * Linux sender takes it whenever its entry was last updated (it
+     * overrides "locktime"), to the sender's MAC. */
     dp_packet_init(&garp, 0);
     compose_arp(&garp, ARP_OP_REPLY, flow.dl_dst, flow.dl_src, false,
-                e->real_ip, flow.nw_src);
+                e->real_ip, e->real_ip);
+    arp = dp_packet_l3(&garp);
+    arp->ar_tha = flow.dl_dst;
 
     ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
     ofpact_put_OUTPUT(&ofpacts)->port = pi->pin->flow_metadata.flow.in_port

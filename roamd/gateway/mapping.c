@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "coverage.h"
+#include "db/migration.h"
 #include "db/roam-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -104,7 +105,8 @@ entry_same(const struct mapping_entry *a, const struct mapping_entry *b)
     return (a->seq == b->seq && a->dc == b->dc
             && eth_addr_equals(a->real_mac, b->real_mac)
             && eth_addr_equals(a->pseudo_mac, b->pseudo_mac)
-            && a->real_ip == b->real_ip && a->pseudo_ip == b->pseudo_ip);
+            && a->real_ip == b->real_ip && a->pseudo_ip == b->pseudo_ip
+            && a->transit_dc == b->transit_dc);
 }
 
 static void
@@ -116,6 +118,52 @@ note_gone(struct mapping *m, const struct uuid *vm)
     m->gone[m->n_gone++] = *vm;
 }
 
+/* A VM's pending live migration to another datacenter. */
+struct transit {
+    struct hmap_node node;      /* By VM uuid. */
+    struct uuid vm;
+    uint32_t dc;                /* 1 + the destination's datacenter. */
+};
+
+/* Fills 'transits' with the VMs of 'roam_idl' whose live migration to
+ * another datacenter is pending: the destination has prepared, the VM has
+ * not arrived.  There are few at a time. */
+static void
+find_transits(struct ovsdb_idl *roam_idl, struct hmap *transits)
+{
+    const struct roamrec_migration *mg;
+
+    ROAMREC_MIGRATION_FOR_EACH (mg, roam_idl) {
+        const struct roamrec_vm *vm = mg->vm;
+
+        if (vm && mg->src && mg->dst && vm->host == mg->src
+            && mg->src->datacenter && mg->dst->datacenter
+            && mg->src->datacenter != mg->dst->datacenter
+            && mg->seq == vm->seq + 1
+            && !migration_phase_is_final(mg->phase)
+            && strcmp(mg->phase, "migrate-out")) {
+            struct transit *t = xmalloc(sizeof *t);
+
+            t->vm = vm->header_.uuid;
+            t->dc = mg->dst->datacenter->number + 1;
+            hmap_insert(transits, &t->node, uuid_hash(&t->vm));
+        }
+    }
+}
+
+static uint32_t
+transit_dc(const struct hmap *transits, const struct uuid *vm)
+{
+    const struct transit *t;
+
+    HMAP_FOR_EACH_WITH_HASH (t, node, uuid_hash(vm), transits) {
+        if (uuid_equals(&t->vm, vm)) {
+            return t->dc;
+        }
+    }
+    return 0;
+}
+
 /* Brings 'm' up to date with the VM rows of 'roam_idl'. */
 void
 mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
@@ -123,8 +171,11 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
 {
     const struct roamrec_vm *vm;
     long long int now = time_msec();
+    struct hmap transits = HMAP_INITIALIZER(&transits);
     struct mapping_entry *e;
+    struct transit *t;
 
+    find_transits(roam_idl, &transits);
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
         struct mapping_entry row;
 
@@ -133,6 +184,8 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
         if (!entry_from_row(&row, vm)) {
             continue;
         }
+        row.transit_dc = (hmap_is_empty(&transits) ? 0
+                          : transit_dc(&transits, &vm->header_.uuid));
         if (e && row.seq < e->seq) {
             /* An older location than the one mapped: it never wins. */
             COVERAGE_INC(gateway_mapping_stale);
@@ -162,6 +215,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
                 e->old_pseudo_mac = e->pseudo_mac;
                 e->old_pseudo_ip = e->pseudo_ip;
                 e->old_until = now + straggler_ms;
+                e->announce_gen = 0;
             }
             e->seq = row.seq;
             e->dc = row.dc;
@@ -169,9 +223,14 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
             e->pseudo_mac = row.pseudo_mac;
             e->real_ip = row.real_ip;
             e->pseudo_ip = row.pseudo_ip;
+            e->transit_dc = row.transit_dc;
             e->changed = true;
         }
     }
+    HMAP_FOR_EACH_POP (t, node, &transits) {
+        free(t);
+    }
+    hmap_destroy(&transits);
 
     /* VMs no longer mappable leave; old identities expire. */
     HMAP_FOR_EACH_SAFE (e, node, &m->entries) {

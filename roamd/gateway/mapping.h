@@ -57,6 +57,12 @@ struct mapping_entry {
     ovs_be32 real_ip, pseudo_ip;
     bool changed;               /* Since mapping_clear_changes(). */
 
+    /* A live migration of the VM to another datacenter is pending (its
+     * destination prepared; it has not arrived): 1 + that datacenter's
+     * number, or 0.  Until it arrives, its frames may reach its gateway
+     * already on their way there (gateway-flows.h, "in transit"). */
+    uint32_t transit_dc;
+
     /* Where it ran before it last moved to another datacenter, while
      * stragglers and stale senders may still address it there (S0.7,
      * S2.3). */
@@ -65,6 +71,9 @@ struct mapping_entry {
     struct eth_addr old_pseudo_mac;
     ovs_be32 old_pseudo_ip;
     long long int old_until;    /* When that ends (time_msec()). */
+    uint64_t announce_gen;      /* Its old place is told where it is once
+                                 * flowctl applies this generation; 0 if
+                                 * done or not needed. */
 };
 
 struct mapping {

@@ -45,6 +45,7 @@ void
 tunnels_register_ovs_idl(struct ovsdb_idl *ovs_idl)
 {
     ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_options);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_mac_in_use);
 }
 
 /* Stores in 'want' (name -> struct tunnel, owned) the tunnels that the
