@@ -88,35 +88,17 @@ put_set(struct ofpbuf *ofpacts, enum mf_field_id id, const void *value)
     ofpact_put_set_field(ofpacts, mf_from_id(id), value, NULL);
 }
 
-/* The stale-sender notice (table 23): the first frame of each sender (by
- * its MAC, toward each destination) in a second goes to roamd, which
- * answers it with a gratuitous ARP; a learned flow keeps the rest of that
- * second's frames from it. */
+/* The stale-sender notice (table 23): each frame to a stale address goes
+ * to roamd, which tells its sender once per second (gateway.c).  (A learned
+ * flow cannot hold back the rest in the switch: the revalidator installs
+ * it from the statistics of a datapath flow that the redirect replaced,
+ * with no packet-in at all, and the sender would go untold for a
+ * second.) */
 static void
 put_notice_actions(struct ofpbuf *ofpacts)
 {
     static const uint8_t userdata[] = { GW_TAG_0, GW_TAG_1 };
-    static const enum mf_field_id keys[] = { MFF_ETH_SRC, MFF_ETH_DST };
     struct ofpact_controller *oc;
-    struct ofpact_learn *learn;
-
-    learn = ofpact_put_LEARN(ofpacts);
-    learn->table_id = GW_T_NOTICE;
-    learn->priority = 100;
-    learn->hard_timeout = 1;
-    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-        const struct mf_field *f = mf_from_id(keys[i]);
-        struct ofpact_learn_spec *spec;
-
-        spec = ofpbuf_put_zeros(ofpacts, sizeof *spec);
-        spec->src = (struct mf_subfield) { .field = f, .n_bits = f->n_bits };
-        spec->dst = spec->src;
-        spec->n_bits = f->n_bits;
-        spec->src_type = NX_LEARN_SRC_FIELD;
-        spec->dst_type = NX_LEARN_DST_MATCH;
-        learn = ofpacts->header;
-    }
-    ofpact_finish_LEARN(ofpacts, &learn);
 
     oc = ofpact_put_CONTROLLER(ofpacts);
     oc->max_len = UINT16_MAX;
@@ -183,6 +165,19 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
         put_set(&ofpacts, MFF_REG0, &dc);
         put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match, &ofpacts);
+
+        /* Once it paused, it is announced behind the gateway (gateway.c),
+         * and frames for its real MAC come here too: the same way. */
+        if (e->transit_paused) {
+            ofpbuf_clear(&ofpacts);
+            match_set_dl_dst(&match, e->real_mac);
+            put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->real_mac, e->real_ip,
+                        e->pseudo_mac, e->pseudo_ip);
+            put_set(&ofpacts, MFF_REG0, &dc);
+            put_resubmit(&ofpacts, GW_T_OUT_SRC);
+            add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match,
+                     &ofpacts);
+        }
     } else if (e->transit_dc == local_dc + 1) {
         put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac, e->pseudo_ip,
                     e->real_mac, e->real_ip);
@@ -295,12 +290,17 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
 
-        /* In: from its pseudo identity, its real one. */
+        /* In: from its pseudo IPv4 address, its real one.  Its source
+         * MAC stays the pseudo MAC, the one the ARP answer gave for it:
+         * the datacenter's switches learn that behind the gateway, and
+         * never its real MAC, which stays free to be learnt where the VM
+         * arrives if it moves here. */
         ofpbuf_clear(&ofpacts);
         match_init_catchall(&match);
+        match_set_dl_type(&match, htons(ETH_TYPE_IP));
         match_set_dl_src(&match, e->pseudo_mac);
-        put_rewrite(&ofpacts, ROAM_REWRITE_SRC, e->pseudo_mac, e->pseudo_ip,
-                    e->real_mac, e->real_ip);
+        match_set_nw_src(&match, e->pseudo_ip);
+        put_set(&ofpacts, MFF_IPV4_SRC, &e->real_ip);
         put_resubmit(&ofpacts, GW_T_DELIVER);
         add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     }

@@ -44,14 +44,19 @@
  *      flow per datacenter, to that datacenter's tunnel; frames in transit
  *      by register 0, one flow per datacenter too.  The router's frames for
  *      the datacenter's own hosts go to the fabric.
- *  23  stale-sender notice (S2.3): the first frame a sender sends to a
- *      stale address in a second goes to roamd (userdata "GS"), which
- *      answers with a unicast gratuitous ARP carrying the address the
- *      sender should use; a learned flow holds back the rest.
+ *  23  stale-sender notice (S2.3): a frame to a stale address goes to
+ *      roamd (userdata "GS"), which counts it and answers its sender, once
+ *      a second, with a unicast gratuitous ARP carrying the address the
+ *      sender should use.
  *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
  *      addressed to its pseudo identity, gets its real one.
  *  31  in, source: a frame from another datacenter's VM gets that VM's
- *      real identity as source: a VM only ever sees real identities.
+ *      real IPv4 address as source, and keeps its pseudo MAC, the one the
+ *      ARP answer gave for it (a VM sees its own identity and every
+ *      peer's IPv4 address real; a peer in another datacenter, behind the
+ *      gateway, has its pseudo MAC).  The datacenter's switches thus never
+ *      learn another datacenter's VM's real MAC behind the gateway, and a
+ *      VM that moves here is found where it arrives.
  *  32  deliver: out to the fabric.
  *
  * For a VM that moved to another datacenter, for a straggler timeout:

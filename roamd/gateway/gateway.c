@@ -22,6 +22,7 @@
 #include "db/roam-idl.h"
 #include "dp-packet.h"
 #include "flow.h"
+#include "hash.h"
 #include "lib/pseudo-id.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
@@ -50,6 +51,7 @@ VLOG_DEFINE_THIS_MODULE(gateway);
 COVERAGE_DEFINE(gateway_vm_flows);
 COVERAGE_DEFINE(gateway_fabric_flows);
 COVERAGE_DEFINE(gateway_stale_notice);
+COVERAGE_DEFINE(gateway_straggler);
 COVERAGE_DEFINE(gateway_notice_unknown);
 COVERAGE_DEFINE(gateway_moved_announce);
 
@@ -67,8 +69,17 @@ struct gateway_place {
     size_t n_tunnels;
 };
 
+/* A sender told, for a second. */
+struct notice {
+    struct hmap_node node;      /* In 'struct gateway''s 'notices'. */
+    ofp_port_t port;
+    struct eth_addr sender, to;
+    long long int until;        /* time_msec(). */
+};
+
 struct gateway {
     struct mapping mapping;
+    struct hmap notices;                /* struct notice. */
     struct gateway_place place;         /* As last programmed. */
     struct uuid fabric_owner;
     long long int straggler_ms;         /* --straggler-timeout. */
@@ -90,6 +101,7 @@ gateway_create(long long int straggler_ms, struct pinctrl *pinctrl)
     struct gateway *gw = xzalloc(sizeof *gw);
 
     mapping_init(&gw->mapping);
+    hmap_init(&gw->notices);
     uuid_generate(&gw->fabric_owner);
     gw->straggler_ms = straggler_ms;
     pinctrl_register(pinctrl, GW_TAG_0, GW_TAG_1, gateway_packet_in, gw);
@@ -102,6 +114,12 @@ void
 gateway_destroy(struct gateway *gw)
 {
     if (gw) {
+        struct notice *n;
+
+        HMAP_FOR_EACH_POP (n, node, &gw->notices) {
+            free(n);
+        }
+        hmap_destroy(&gw->notices);
         mapping_destroy(&gw->mapping);
         free(gw->place.tunnels);
         free(gw);
@@ -254,12 +272,13 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
               n_adopted, n_swept);
 }
 
-/* VM 'e' left this datacenter: its real MAC is now behind the gateway.
- * A RARP from that MAC out the fabric port teaches the datacenter's
- * switches so, as QEMU's announcement does for a VM that arrives: the
- * frames that this datacenter's senders still address to its real MAC
- * then reach the gateway, which redirects them and tells their senders
- * (table 20), rather than the host it left. */
+/* VM 'e' paused here on its way to another datacenter, or left for it:
+ * its real MAC is now behind the gateway.  A RARP from that MAC out the
+ * fabric port teaches the datacenter's switches so, as QEMU's announcement
+ * does for a VM that arrives: the frames that this datacenter's senders
+ * still address to its real MAC then reach the gateway, which sends them
+ * on (and, once it arrived, tells their senders; table 20), rather than
+ * the host it left, which could only send them back into the fabric. */
 static void
 announce_moved(const struct gateway *gw, struct flowctl *fc,
                const struct mapping_entry *e)
@@ -270,6 +289,9 @@ announce_moved(const struct gateway *gw, struct flowctl *fc,
     struct ofpbuf ofpacts;
 
     COVERAGE_INC(gateway_moved_announce);
+    VLOG_INFO("VM %s: announcing its real MAC "ETH_ADDR_FMT" behind the "
+              "gateway (%s)", e->name, ETH_ADDR_ARGS(e->real_mac),
+              e->moved ? "it left" : "it paused on its way out");
     dp_packet_init(&rarp, 0);
     compose_rarp(&rarp, e->real_mac);
     ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
@@ -302,7 +324,8 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
             gateway_flows_vm(e, gw->place.dc, &flows);
             flowctl_replace_owner(fc, &e->vm, &flows);
             oflows_destroy(&flows);
-            if (e->moved && e->old_dc == gw->place.dc) {
+            if ((e->moved && e->old_dc == gw->place.dc)
+                || (e->transit_paused && e->dc == gw->place.dc)) {
                 /* Once its redirects are in the switch. */
                 CONST_CAST(struct mapping_entry *, e)->announce_gen
                     = flowctl_desired_gen(fc);
@@ -327,7 +350,7 @@ announce_run(struct gateway *gw, struct flowctl *fc)
     }
     gw->n_announce = 0;
     HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
-        if (e->announce_gen && e->moved) {
+        if (e->announce_gen) {
             if (flowctl_applied_gen(fc) >= e->announce_gen) {
                 announce_moved(gw, fc, e);
                 e->announce_gen = 0;
@@ -419,12 +442,55 @@ gateway_wait(struct gateway *gw)
     }
 }
 
+/* Whether the sender 'sender' on 'port' was told to use 'to' in the last
+ * second; if not, notes that it is being told now.  Forgets what expired
+ * once there is much to forget. */
+static bool
+notice_sent_recently(struct gateway *gw, ofp_port_t port,
+                     struct eth_addr sender, struct eth_addr to)
+{
+    uint32_t hash = hash_bytes(&sender, sizeof sender,
+                               hash_bytes(&to, sizeof to,
+                                          hash_int(ofp_to_u16(port), 0)));
+    long long int now = time_msec();
+    struct notice *n;
+
+    HMAP_FOR_EACH_WITH_HASH (n, node, hash, &gw->notices) {
+        if (n->port == port && eth_addr_equals(n->sender, sender)
+            && eth_addr_equals(n->to, to)) {
+            if (now < n->until) {
+                return true;
+            }
+            n->until = now + 1000;
+            return false;
+        }
+    }
+    if (hmap_count(&gw->notices) >= 1024) {
+        struct notice *next;
+
+        HMAP_FOR_EACH_SAFE (n, next, node, &gw->notices) {
+            if (now >= n->until) {
+                hmap_remove(&gw->notices, &n->node);
+                free(n);
+            }
+        }
+    }
+    n = xmalloc(sizeof *n);
+    n->port = port;
+    n->sender = sender;
+    n->to = to;
+    n->until = now + 1000;
+    hmap_insert(&gw->notices, &n->node, hash);
+    return false;
+}
+
 /* The stale-sender notice (S2.3), as PortLand's fabric manager invalidates
  * an ARP cache: a frame that a sender addressed to where a VM was, already
  * rewritten to where it is (its source not yet), comes back to that sender
  * as a unicast gratuitous ARP reply for the VM's real IPv4 address from
- * the MAC the sender should use, out the port the frame came in on.  Table 23 lets
- * through one frame per sender and destination a second. */
+ * the MAC the sender should use, out the port the frame came in on, once a
+ * second per sender and destination.  Every such frame (a straggler) is
+ * counted. */
 static void
 gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
 {
@@ -442,6 +508,11 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
     e = mapping_find_by_mac(&gw->mapping, flow.dl_dst);
     if (!e || flow.dl_type != htons(ETH_TYPE_IP)) {
         COVERAGE_INC(gateway_notice_unknown);
+        return;
+    }
+    COVERAGE_INC(gateway_straggler);
+    if (notice_sent_recently(gw, pi->pin->flow_metadata.flow.in_port.ofp_port,
+                             flow.dl_src, flow.dl_dst)) {
         return;
     }
     COVERAGE_INC(gateway_stale_notice);

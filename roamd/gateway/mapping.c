@@ -106,7 +106,8 @@ entry_same(const struct mapping_entry *a, const struct mapping_entry *b)
             && eth_addr_equals(a->real_mac, b->real_mac)
             && eth_addr_equals(a->pseudo_mac, b->pseudo_mac)
             && a->real_ip == b->real_ip && a->pseudo_ip == b->pseudo_ip
-            && a->transit_dc == b->transit_dc);
+            && a->transit_dc == b->transit_dc
+            && a->transit_paused == b->transit_paused);
 }
 
 static void
@@ -123,6 +124,7 @@ struct transit {
     struct hmap_node node;      /* By VM uuid. */
     struct uuid vm;
     uint32_t dc;                /* 1 + the destination's datacenter. */
+    bool paused;                /* The pause notice came. */
 };
 
 /* Fills 'transits' with the VMs of 'roam_idl' whose live migration to
@@ -146,22 +148,23 @@ find_transits(struct ovsdb_idl *roam_idl, struct hmap *transits)
 
             t->vm = vm->header_.uuid;
             t->dc = mg->dst->datacenter->number + 1;
+            t->paused = migration_row_time(mg, "pause") >= 0;
             hmap_insert(transits, &t->node, uuid_hash(&t->vm));
         }
     }
 }
 
-static uint32_t
-transit_dc(const struct hmap *transits, const struct uuid *vm)
+static const struct transit *
+transit_find(const struct hmap *transits, const struct uuid *vm)
 {
     const struct transit *t;
 
     HMAP_FOR_EACH_WITH_HASH (t, node, uuid_hash(vm), transits) {
         if (uuid_equals(&t->vm, vm)) {
-            return t->dc;
+            return t;
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* Brings 'm' up to date with the VM rows of 'roam_idl'. */
@@ -184,8 +187,11 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
         if (!entry_from_row(&row, vm)) {
             continue;
         }
-        row.transit_dc = (hmap_is_empty(&transits) ? 0
-                          : transit_dc(&transits, &vm->header_.uuid));
+        const struct transit *tr = (hmap_is_empty(&transits) ? NULL
+                                    : transit_find(&transits,
+                                                   &vm->header_.uuid));
+        row.transit_dc = tr ? tr->dc : 0;
+        row.transit_paused = tr && tr->paused;
         if (e && row.seq < e->seq) {
             /* An older location than the one mapped: it never wins. */
             COVERAGE_INC(gateway_mapping_stale);
@@ -224,6 +230,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
             e->real_ip = row.real_ip;
             e->pseudo_ip = row.pseudo_ip;
             e->transit_dc = row.transit_dc;
+            e->transit_paused = row.transit_paused;
             e->changed = true;
         }
     }
@@ -312,5 +319,15 @@ mapping_format(const struct mapping *m, uint32_t local_dc, struct ds *s)
                       e->dc, ETH_ADDR_ARGS(e->real_mac), real_ip,
                       ETH_ADDR_ARGS(e->pseudo_mac), pseudo_ip,
                       e->dc == local_dc ? "local" : "remote");
+        if (e->transit_dc) {
+            ds_chomp(s, '\n');
+            ds_put_format(s, " transit-to-dc%"PRIu32"%s\n", e->transit_dc - 1,
+                          e->transit_paused ? "-paused" : "");
+        }
+        if (e->moved) {
+            ds_chomp(s, '\n');
+            ds_put_format(s, " redirecting-dc%"PRIu32"-"ETH_ADDR_FMT"\n",
+                          e->old_dc, ETH_ADDR_ARGS(e->old_pseudo_mac));
+        }
     }
 }

@@ -62,6 +62,7 @@ struct mapping_entry {
      * number, or 0.  Until it arrives, its frames may reach its gateway
      * already on their way there (gateway-flows.h, "in transit"). */
     uint32_t transit_dc;
+    bool transit_paused;        /* And the VM paused where it is. */
 
     /* Where it ran before it last moved to another datacenter, while
      * stragglers and stale senders may still address it there (S0.7,

@@ -62,26 +62,56 @@ departure_pending(struct ovsdb_idl *roam_idl, const struct roamrec_vm *vm,
             ? m : NULL);
 }
 
-/* Arms held VM 'v''s departure flow: the pause notice then redirects its
- * traffic in the datapath, with one packet-out.  Its MAC stays pinned to
- * its port until it has left. */
+/* Whether 'vm' at its place 'to' (a host of another datacenter than this
+ * host, 'chassis') has a pseudo identity that takes its frames there: if
+ * so, stores in '*rw' the rewrite from its real identity to it. */
+static bool
+cross_dc_rewrite(const struct roamrec_vm *vm, const struct roamrec_host *to,
+                 const struct roamrec_host *chassis, struct gate_rewrite *rw)
+{
+    return (to && to->datacenter && chassis->datacenter
+            && to->datacenter != chassis->datacenter
+            && vm->pseudo_mac && vm->pseudo_ip
+            && eth_addr_from_string(vm->real_mac, &rw->from_mac)
+            && ip_parse(vm->real_ip, &rw->from_ip)
+            && eth_addr_from_string(vm->pseudo_mac, &rw->to_mac)
+            && ip_parse(vm->pseudo_ip, &rw->to_ip));
+}
+
+/* Arms held VM 'v''s departure flow for migration 'm' of 'vm': the pause
+ * notice then redirects its traffic in the datapath, with one packet-out.
+ * Its MAC stays pinned to its port until it has left.
+ *
+ * Toward another datacenter, nothing is armed in the datapath: on the
+ * pause notice a flow sends the VM's frames to the uplink addressed to its
+ * pseudo identity, which its gateway sends on to the destination's
+ * datacenter (gateway-flows.h, "in transit"). */
 static void
-fvm_arm(struct follow *f, struct fvm *v, struct flowctl *fc)
+fvm_arm(struct follow *f, struct fvm *v, struct flowctl *fc,
+        const struct roamrec_vm *vm, const struct roamrec_migration *m,
+        const struct roamrec_host *chassis)
 {
     struct sset gates = SSET_INITIALIZER(&gates);
 
+    fvm_pin(f, v, v->port_name);
+    v->pin_until = 0;
+    COVERAGE_INC(departure_arm);
+    if (cross_dc_rewrite(vm, m->dst, chassis, &v->depart_rw)) {
+        v->cross_dc = true;
+        VLOG_INFO("VM %s: a migration to another datacenter is pending; "
+                  "on pause its frames go to the uplink as "ETH_ADDR_FMT,
+                  v->iface_id, ETH_ADDR_ARGS(v->depart_rw.to_mac));
+        return;
+    }
     v->dp_divert_id = (((uint64_t) f->dp_nonce << 32)
                        | (f->next_gate_id++ ? f->next_gate_id - 1 : 1));
     if (!f->next_gate_id) {
         f->next_gate_id = 1;
     }
     gate_departure_flows(fvm_gate_id(f, v), v->dp_divert_id, v->mac,
-                         fvm_uplink(f, v->bridge), true, &gates);
+                         fvm_uplink(f, v->bridge), true, NULL, &gates);
     fvm_set_gates(v, fc, &gates);
     v->armed_gen = v->change_gen;
-    fvm_pin(f, v, v->port_name);
-    v->pin_until = 0;
-    COVERAGE_INC(departure_arm);
     VLOG_INFO("VM %s: a migration away is pending; departure flow armed "
               "(datapath gate %#"PRIx64")", v->iface_id, v->dp_divert_id);
 }
@@ -95,6 +125,7 @@ fvm_disarm(struct follow *f, struct fvm *v, struct flowctl *fc)
     COVERAGE_INC(departure_disarm);
     fvm_set_gates(v, fc, &none);
     v->dp_divert_id = 0;
+    v->cross_dc = false;
     v->paused = false;
     v->pause_barrier = 0;
     fvm_pin(f, v, NULL);
@@ -203,7 +234,8 @@ fvm_pause(struct follow *f, struct fvm *v, struct flowctl *fc,
     /* The redirect as a flow too: it has the armed flow's match, so it
      * replaces it, and it outlives the datapath gate. */
     gate_departure_flows(fvm_gate_id(f, v), 0, v->mac,
-                         fvm_uplink(f, v->bridge), false, &gates);
+                         fvm_uplink(f, v->bridge), false,
+                         v->cross_dc ? &v->depart_rw : NULL, &gates);
     fvm_set_gates(v, fc, &gates);
     v->pause_gen = v->change_gen;
     VLOG_INFO("VM %s: paused; redirecting its traffic to the uplink%s",
@@ -231,10 +263,11 @@ departure_run(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
         fvm_pause(f, v, fc, time_usec());
     }
     if (!v->paused) {
-        if (m && !v->dp_divert_id
-            && fvm_uplink(f, v->bridge) != OFPP_NONE) {
-            fvm_arm(f, v, fc);
-        } else if (!m && v->dp_divert_id) {
+        bool armed = v->dp_divert_id || v->cross_dc;
+
+        if (m && !armed && fvm_uplink(f, v->bridge) != OFPP_NONE) {
+            fvm_arm(f, v, fc, vm, m, chassis);
+        } else if (!m && armed) {
             VLOG_INFO("VM %s: no migration away pending any more; "
                       "departure flow disarmed", vm->name);
             fvm_disarm(f, v, fc);
@@ -288,14 +321,20 @@ departure_leave(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     VLOG_INFO("VM %s: moved to %s; redirecting its receive rules for %lld "
               "ms", vm->name, vm->host ? vm->host->name : "no host",
               f->straggler_ms);
+    struct gate_rewrite rw;
+    bool cross = cross_dc_rewrite(vm, vm->host, ctx->chassis, &rw);
+
     rule_sync_render(vm, up, true, &flows);
     fvm_set_flows(v, fc, &flows);
-    gate_departure_flows(fvm_gate_id(f, v), 0, v->mac, up, false, &gates);
+    /* To another datacenter: addressed to where it is now. */
+    gate_departure_flows(fvm_gate_id(f, v), 0, v->mac, up, false,
+                         cross ? &rw : NULL, &gates);
     fvm_set_gates(v, fc, &gates);
     fvm_answer_waiters(v, NULL);
     v->state = FVM_LEAVING;
     v->paused = false;
     v->dp_divert_id = 0;
+    v->cross_dc = false;
     v->deadline = time_msec() + f->straggler_ms;
     v->seq = vm->seq;
     /* Until stragglers stop, the VM is behind the uplink here, whatever its

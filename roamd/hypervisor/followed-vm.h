@@ -122,7 +122,11 @@ struct fvm {
 
     /* Departure (FVM_HELD with a migration away pending): the armed
      * departure flow and its datapath gate. */
-    uint64_t dp_divert_id;      /* Nonzero while armed. */
+    uint64_t dp_divert_id;      /* Nonzero while armed in the datapath. */
+    bool cross_dc;              /* Armed for another datacenter: its
+                                 * frames leave rewritten by 'depart_rw'
+                                 * (no datapath gate). */
+    struct gate_rewrite depart_rw;
     uint64_t armed_gen;         /* Desired generation that armed it. */
 
     /* What the Migration row does not show yet (fvm_record()). */

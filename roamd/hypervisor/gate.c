@@ -219,7 +219,8 @@ gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
 }
 
 /* Adds to 'flows' departure flows 'id' for the VM with 'mac', toward
- * 'uplink' (none if 'uplink' is OFPP_NONE).
+ * 'uplink' (none if 'uplink' is OFPP_NONE), rewritten by 'rw' if it is
+ * nonnull (then without 'divert': the datapath gate cannot rewrite).
  *
  * With 'divert', the flows are armed: frames for 'mac' go on through the
  * bridge's tables as before, until datapath gate 'dp_id' opens (the pause
@@ -234,10 +235,21 @@ gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
  * (gate_arrival_flows()). */
 void
 gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
-                     ofp_port_t uplink, bool divert, struct sset *flows)
+                     ofp_port_t uplink, bool divert,
+                     const struct gate_rewrite *rw, struct sset *flows)
 {
     uint64_t cookie = gate_cookie(id);
+    char *rewrite;
     int i;
+
+    ovs_assert(!rw || !divert);
+    rewrite = (rw
+               ? xasprintf("roam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
+                           "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
+                           "to_ip="IP_FMT"),",
+                           ETH_ADDR_ARGS(rw->from_mac), IP_ARGS(rw->from_ip),
+                           ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip))
+               : xstrdup(""));
 
     if (uplink == OFPP_NONE) {
         return;
@@ -260,13 +272,14 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
         } else {
             sset_add_and_free(flows, xasprintf(
                 "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED",%s"
-                "dl_dst="ETH_ADDR_FMT",actions=%s%s",
+                "dl_dst="ETH_ADDR_FMT",actions=%s%s%s",
                 DEPART_PRIORITY - i, cookie, match, ETH_ADDR_ARGS(mac),
-                i == 0 ? "" : "output:", to));
+                rewrite, i == 0 ? "" : "output:", to));
         }
         free(match);
         free(to);
     }
+    free(rewrite);
 }
 /* Returns a packet-out (OpenFlow 1.5) whose only action opens datapath
  * gate 'dp_id': for an armed departure flow, the pause notice; for an

@@ -82,8 +82,16 @@ void gate_detour_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                        struct sset *flows);
 void gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                        struct sset *flows);
+/* A rewrite of a departing VM's frames, from its real identity to the
+ * pseudo identity that takes them to another datacenter. */
+struct gate_rewrite {
+    struct eth_addr from_mac, to_mac;
+    ovs_be32 from_ip, to_ip;
+};
+
 void gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
-                          ofp_port_t uplink, bool divert, struct sset *flows);
+                          ofp_port_t uplink, bool divert,
+                          const struct gate_rewrite *, struct sset *flows);
 struct ofpbuf *gate_open_packet_out(uint64_t dp_id);
 
 /* What a gate's packet-in says. */

@@ -1,0 +1,341 @@
+# Two datacenters, a routed WAN and a client site, in network namespaces,
+# for tests/netns/fabric.sh and the lab demo (tools/demo).
+#
+#   dc1: hypervisors h11 and h12 and gateway g1 on a top-of-rack switch t1
+#        (a Linux bridge, MAC learning and all);
+#   dc2: the same, h21, h22, g2 on t2;
+#   the WAN: a router w, with g1 (198.51.100.1/24), g2 (203.0.113.1/24)
+#        and the client site (192.0.2.0/24) on three subnets;
+#   the client site: a client c, 192.0.2.10.
+#
+# Every node is a namespace with its own ovsdb-server, patched ovs-vswitchd
+# (userspace datapath) and roamd, on one roam database.  A gateway has two
+# bridges: br-gw, which roamd programs (fabric port to its rack switch, a
+# router port, and the Geneve tunnels roamd makes from the database), and
+# br-phy, which holds its WAN link and its underlay address, as Open
+# vSwitch's userspace tunnelling has it.  Its kernel routes between the WAN
+# and the VMs' subnet 10.0.0.0/24 through the router port, 10.0.0.254 with
+# the same MAC in both datacenters; the WAN router routes 10.0.0.0/24 to
+# dc1's gateway.
+#
+# The VMs, on the one stretched subnet: v (10.0.0.1, on h11, the one that
+# moves; its destination port is on h21), s1 (10.0.0.2, on h12) and s2
+# (10.0.0.3, on h22).
+
+DC_V_MAC=52:54:00:00:00:01
+DC_S1_MAC=52:54:00:00:00:02
+DC_S2_MAC=52:54:00:00:00:03
+DC_RTR_MAC=02:00:0a:00:00:fe
+DC_CLIENT=192.0.2.10
+
+# dc_link NS1 IF1 NS2 IF2: a veth pair between two namespaces, up.
+dc_link() {
+    check ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+    check ip -n "$1" link set "$2" up
+    check ip -n "$3" link set "$4" up
+}
+
+# dc_node SIM: starts SIM's daemons in namespace ${tag}SIM, each pinned to
+# one of the two cores.
+dc_node() {
+    SIM_CPU=$2 SIM_VLOG=-vfile:info SIM_NETNS=${tag}$1 sim_add "$1"
+}
+
+# dc_hypervisor SIM DC CPU: hypervisor SIM with its uplink to rack DC.
+dc_hypervisor() {
+    local sim=$1 dc=$2
+    dc_node "$sim" "$3"
+    dc_link "${tag}$sim" "${tag}u$sim" "${tag}t$dc" "${tag}p$sim"
+    check ip -n "${tag}t$dc" link set "${tag}p$sim" master tor
+    as "$sim" check ovs-vsctl add-br br-int -- set bridge br-int \
+        datapath_type=netdev -- add-port br-int "${tag}u$sim" -- set \
+        interface "${tag}u$sim" external_ids:roam-uplink=true
+}
+
+# dc_gateway SIM DC CPU ADDR PEER_NET PEER_ADDR: gateway SIM of datacenter
+# DC, its underlay address ADDR/24 on the WAN, the other gateway's subnet
+# PEER_NET (/24) and address PEER_ADDR.
+dc_gateway() {
+    local sim=$1 dc=$2 addr=$4 ns=${tag}$1
+    local wan=${addr%.*}.254
+    dc_node "$sim" "$3"
+    dc_link "$ns" "${tag}u$sim" "${tag}t$dc" "${tag}p$sim"
+    check ip -n "${tag}t$dc" link set "${tag}p$sim" master tor
+    as "$sim" check ovs-vsctl add-br br-gw -- set bridge br-gw \
+        datapath_type=netdev fail-mode=secure \
+        external_ids:roam-gateway=true \
+        -- add-port br-gw "${tag}u$sim" -- set interface "${tag}u$sim" \
+           external_ids:roam-fabric=true \
+        -- add-port br-gw rtr -- set interface rtr type=internal \
+           mac="\"$DC_RTR_MAC\"" external_ids:roam-router=true
+    wait_until ip -n "$ns" link show rtr
+    check ip -n "$ns" addr add 10.0.0.254/24 dev rtr
+    check ip -n "$ns" link set rtr up
+
+    # The WAN link, on br-phy, whose own port holds the underlay address.
+    dc_link "$ns" "${tag}w$sim" "${tag}w" "${tag}r$sim"
+    check ip -n "${tag}w" addr add "$wan/24" dev "${tag}r$sim"
+    # Room for the tunnel's header: the VMs' frames keep 1500 bytes.
+    check ip -n "$ns" link set "${tag}w$sim" mtu 9000
+    check ip -n "${tag}w" link set "${tag}r$sim" mtu 9000
+    as "$sim" check ovs-vsctl add-br br-phy -- set bridge br-phy \
+        datapath_type=netdev -- add-port br-phy "${tag}w$sim"
+    wait_until ip -n "$ns" link show br-phy
+    check ip -n "$ns" link set br-phy mtu 9000
+    check ip -n "$ns" addr add "$addr/24" dev br-phy
+    check ip -n "$ns" link set br-phy up
+    check ip -n "$ns" route add default via "$wan"
+    check ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+    # The underlay route and next hop, for the userspace datapath's tunnel
+    # (ovs-vswitchd runs with --disable-system-route).
+    as "$sim" check ovs-appctl ovs/route/add "$addr/24" br-phy
+    as "$sim" check ovs-appctl ovs/route/add "$5/24" br-phy "$wan"
+    local wan_mac
+    wan_mac=$(ip -n "${tag}w" -br link show "${tag}r$sim" | awk '{print $3}')
+    as "$sim" check ovs-appctl tnl/neigh/set br-phy "$wan" "$wan_mac"
+}
+
+# dc_vm NAME SIM MAC IP: VM NAME (namespace ${tag}NAME) on SIM's br-int,
+# plugged as libvirt plugs it, with its default route through the
+# gateway's router.
+dc_vm() {
+    local name=$1 sim=$2 mac=$3 ip=$4
+    vm "${tag}$name" "${tag}$name" "$mac" "$ip" "${tag}$sim"
+    check ip -n "${tag}$name" route add default via 10.0.0.254
+    # The userspace datapath forwards what AF_PACKET hands it: the VM
+    # computes its checksums itself, as a virtio device would.
+    check ip netns exec "${tag}$name" ethtool -K eth0 tx off
+    as "$sim" check ovs-vsctl add-port br-int "${tag}$name" -- set \
+        interface "${tag}$name" external_ids:iface-id="if-$name" \
+        external_ids:attached-mac="$mac" external_ids:vm-id="vm-$name" \
+        external_ids:iface-status=active external_ids:roam-ip="$ip"
+}
+
+dc_has_pseudo_id() {
+    [ -n "$(vm_field "$1" pseudo_mac)" ]
+}
+
+# two_datacenters: the whole lab, up, with every VM running and mapped, and
+# every path tried once.
+two_datacenters() {
+    need_root_netns
+    tag=${tag:-f$$}
+    roamdb_start db
+    export ROAM_DB=unix:$T/db/db.sock
+    check roamctl dc add dc1 1
+    check roamctl dc add dc2 2
+    check roamctl host add h11 dc1 0 1
+    check roamctl host add h12 dc1 0 2
+    check roamctl host add g1 dc1 0 63 --role=gateway --uplink-ip=198.51.100.1
+    check roamctl host add h21 dc2 0 1
+    check roamctl host add h22 dc2 0 2
+    check roamctl host add g2 dc2 0 63 --role=gateway --uplink-ip=203.0.113.1
+
+    local ns
+    for ns in t1 t2 w c; do
+        check ip netns add "${tag}$ns"
+        NETNS="${NETNS:-} ${tag}$ns"
+        check ip -n "${tag}$ns" link set lo up
+    done
+    for ns in t1 t2; do
+        check ip -n "${tag}$ns" link add tor type bridge
+        check ip -n "${tag}$ns" link set tor up
+    done
+    check ip netns exec "${tag}w" sysctl -qw net.ipv4.ip_forward=1
+
+    dc_hypervisor h11 1 0
+    dc_hypervisor h12 1 1
+    dc_gateway g1 1 0 198.51.100.1 203.0.113.0 
+    dc_hypervisor h21 2 1
+    dc_hypervisor h22 2 0
+    dc_gateway g2 2 1 203.0.113.1 198.51.100.0
+    # Routes go one way and come back another (in through dc1's gateway,
+    # out through the VM's own): no reverse-path filter.
+    for ns in w g1 g2; do
+        check ip netns exec "${tag}$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0
+        check ip netns exec "${tag}$ns" sysctl -qw net.ipv4.conf.default.rp_filter=0
+    done
+    check ip -n "${tag}w" route add 10.0.0.0/24 via 198.51.100.1
+
+    # The client site.
+    dc_link "${tag}c" eth0 "${tag}w" "${tag}rc"
+    check ip -n "${tag}w" addr add 192.0.2.1/24 dev "${tag}rc"
+    check ip -n "${tag}c" addr add "$DC_CLIENT/24" dev eth0
+    check ip -n "${tag}c" route add default via 192.0.2.1
+    check ip netns exec "${tag}c" ethtool -K eth0 tx off
+
+    local sim
+    for sim in h11 h12 g1 h21 h22 g2; do
+        SIM_NETNS=${tag}$sim roamd_start "$sim" "$T/db/db.sock" "$sim" \
+            --straggler-timeout=10000
+    done
+    WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/g1' ovs-vsctl list-ports br-gw | grep -q roam-dc2"
+    WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/g2' ovs-vsctl list-ports br-gw | grep -q roam-dc1"
+
+    dc_vm v h11 $DC_V_MAC 10.0.0.1
+    dc_vm s1 h12 $DC_S1_MAC 10.0.0.2
+    dc_vm s2 h22 $DC_S2_MAC 10.0.0.3
+    for vm in v s1 s2; do
+        WAIT_TIMEOUT=20 wait_until vm_field_is "if-$vm" state running
+        WAIT_TIMEOUT=20 wait_until dc_has_pseudo_id "if-$vm"
+    done
+    for sim in g1 g2; do
+        WAIT_TIMEOUT=20 wait_until sh -c "ovs-appctl -t '$T/$sim/roamd.ctl' gateway/mappings | grep -c '^if-' | grep -qx 3"
+    done
+
+    # Every path once: in dc1, across the WAN between datacenters, and
+    # from the client site through dc1's gateway.
+    # (The first frames wait for the gateways' flows and for ARP at each
+    # hop.)
+    for ns in s1 s2 c; do
+        WAIT_TIMEOUT=20 wait_until ip netns exec "${tag}$ns" ping -c 1 -W 1 10.0.0.1
+    done
+
+    # v's end of its destination port, on h21: silent until switch-over.
+    check ip netns exec "${tag}v" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    check ip link add "${tag}vq" netns "${tag}h21" type veth peer name eth1 \
+        netns "${tag}v"
+    check ip netns exec "${tag}v" sysctl -qw net.ipv4.conf.eth1.arp_ignore=1
+    check ip -n "${tag}v" link set eth1 address $DC_V_MAC
+    check ip netns exec "${tag}v" ethtool -K eth1 tx off
+    check ip -n "${tag}v" link set eth1 up
+    check ip -n "${tag}h21" link set "${tag}vq" up
+}
+
+# dc_addresses: what each sender has for 10.0.0.1 now (its ARP cache; the
+# client's is g1's router's), one line each.
+dc_addresses() {
+    local who ns dev
+    for who in s1:s1:eth0 s2:s2:eth0 client:g1:rtr; do
+        IFS=: read -r name ns dev <<< "$who"
+        printf '%-7s %s\n' "$name" "$(ip -n "${tag}$ns" neigh show 10.0.0.1 dev "$dev" | awk '{print $3}')"
+    done
+}
+
+# dc_start_traffic SECONDS: from s1 (dc1), s2 (dc2) and the client site, a
+# ping every millisecond and a TCP stream to v, each with a capture of
+# what it sends to v.
+dc_start_traffic() {
+    local secs=$1 n=$(($1 * 1000)) port=7770 who ns dev
+    for who in s1:s1:eth0 s2:s2:eth0 client:g1:rtr; do
+        IFS=: read -r name ns dev <<< "$who"
+        port=$((port + 1))
+        ip netns exec "${tag}$ns" tcpdump -i "$dev" -n -U -w "$T/$name.pcap" \
+            "icmp[icmptype] == icmp-echo and dst host 10.0.0.1" \
+            2> "$T/tcpdump-$name.log" &
+        DC_TCPDUMPS="${DC_TCPDUMPS:-} $!"
+        wait_until grep -q "listening on" "$T/tcpdump-$name.log"
+        ip netns exec "${tag}v" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+            server 0.0.0.0 $port > "$T/tcp-server-$name.log" 2>&1 &
+        wait_until grep -q listening "$T/tcp-server-$name.log"
+        local from=${tag}$name
+        [ "$name" != client ] || from=${tag}c
+        ip netns exec "$from" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+            client 10.0.0.1 $port "$secs" > "$T/tcp-$name.log" 2>&1 &
+        DC_TCP="${DC_TCP:-} $name:$!"
+        ip netns exec "$from" ping -i 0.001 -c $n -W 2 10.0.0.1 \
+            > "$T/ping-$name.log" 2>&1 &
+        DC_PINGS="${DC_PINGS:-} $name:$!"
+    done
+    for name in s1 s2 client; do
+        wait_until sh -c "grep -q 'icmp_seq=500 ' '$T/ping-$name.log'"
+    done
+}
+
+# dc_transit_ready: both gateways know that v is on its way to dc2 (its
+# destination prepared) and have the flows that take its frames there.
+dc_transit_ready() {
+    local p1
+    p1=$(cat "$T/v-old-pseudo")
+    ovs-appctl -t "$T/g1/roamd.ctl" gateway/mappings | grep -q '^if-v .*transit-to-dc2' \
+        && ovs-appctl -t "$T/g2/roamd.ctl" gateway/mappings | grep -q '^if-v .*transit-to-dc2' \
+        && as g1 ovs-ofctl dump-flows br-gw table=20 | grep "dl_dst=$p1" | grep -qi reg0 \
+        && as g2 ovs-ofctl dump-flows br-gw table=30 | grep -q "dl_dst=$p1"
+}
+
+# dc_migrate: v moves from h11 (dc1) to h21 (dc2), as libvirt and QEMU do
+# it: the destination port is plugged, the VM pauses at h11, resumes at
+# h21 and announces itself.  Sets DC_RESUMED (epoch seconds).
+dc_migrate() {
+    vm_field if-v pseudo_mac > "$T/v-old-pseudo"
+    as h21 check ovs-vsctl add-port br-int "${tag}vq" -- set interface \
+        "${tag}vq" external_ids:iface-id=if-v \
+        external_ids:attached-mac=$DC_V_MAC external_ids:vm-id=vm-v \
+        external_ids:iface-status=active external_ids:roam-ip=10.0.0.1
+    WAIT_TIMEOUT=15 wait_until sh -c "ovs-appctl -t '$T/h21/roamd.ctl' vm/rules | grep -q arriving"
+    WAIT_TIMEOUT=15 wait_until dc_transit_ready
+    check roamctl --target="$T/h11/roamd.ctl" vm paused if-v
+    check ip -n "${tag}v" addr del 10.0.0.1/24 dev eth0
+    check ip -n "${tag}v" addr add 10.0.0.1/24 dev eth1
+    check ip -n "${tag}v" route add default via 10.0.0.254 dev eth1
+    DC_RESUMED=$(date +%s.%N)
+    ip netns exec "${tag}v" arping -q -U -c 1 -I eth1 10.0.0.1 &
+    wait $! || true
+    WAIT_TIMEOUT=15 wait_until vm_field_is if-v host h21
+    check ip -n "${tag}v" link del eth0
+    as h11 check ovs-vsctl del-port br-int "${tag}v"
+}
+
+# dc_finish_traffic: waits for the traffic, and writes the report to
+# $T/report.txt: per sender, pings sent, lost and duplicated, the TCP
+# stream, stragglers (frames sent to v's old address after it resumed in
+# dc2) and when the sender moved off them.
+dc_finish_traffic() {
+    local p name pid
+    for p in $DC_PINGS; do
+        wait "${p#*:}" || true
+    done
+    for p in $DC_TCP; do
+        name=${p%%:*}
+        wait "${p#*:}" || echo "broke: $(cat "$T/tcp-$name.log")" > "$T/tcp-$name.log"
+    done
+    for pid in $DC_TCPDUMPS; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true
+    done
+    local p1 old
+    p1=$(cat "$T/v-old-pseudo")
+    : > "$T/report.txt"
+    for name in s1 s2 client; do
+        local sent received dups
+        sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T/ping-$name.log")
+        received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T/ping-$name.log")
+        dups=$(grep -c "DUP!" "$T/ping-$name.log" || true)
+        old=$DC_V_MAC
+        [ "$name" != s2 ] || old=$p1
+        printf '%-7s ping: %s sent, %s lost, %s duplicated; TCP: %s; %s\n' \
+            "$name" "$sent" "$((sent - received))" "$dups" \
+            "$(cat "$T/tcp-$name.log")" \
+            "$("$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/stragglers.py" \
+               "$T/$name.pcap" "$old" "$DC_RESUMED")" >> "$T/report.txt"
+    done
+}
+
+# dc_gateway_counts: each gateway's flows: forwarding, per-VM, redirects,
+# and the packets its redirects took.
+dc_gateway_counts() {
+    local sim
+    for sim in g1 g2; do
+        as "$sim" ovs-ofctl dump-flows br-gw | "$SYS_PYTHON" -c '
+import re, sys
+fwd = vm = redirects = pkts = 0
+for line in sys.stdin:
+    m = re.search(r"table=(\d+).*n_packets=(\d+).*priority=(\d+)", line)
+    if not m or "cookie=0x524f414d47570000" not in line:
+        continue
+    table, n, prio = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if table == 22 and prio > 1:
+        fwd += 1
+    elif prio == 100 and table in (10, 20, 21, 30, 31):
+        vm += 1
+        # A redirect rewrites from one pseudo or real MAC to another pseudo.
+        r = re.search(r"from_mac=([0-9a-f:]+).*to_mac=([0-9a-f:]+)", line)
+        if r and r.group(2).startswith("0a:") and table in (20, 30) \
+                and "dl_dst=" + r.group(1) in line:
+            redirects += 1
+            pkts += n
+print("%s: %d forwarding flows, %d per-VM flows, %d redirects, which "
+      "took %d packets" % (sys.argv[1], fwd, vm, redirects, pkts))
+' "$sim"
+    done
+}
