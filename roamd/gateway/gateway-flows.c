@@ -167,7 +167,9 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match, &ofpacts);
 
         /* Once it paused, it is announced behind the gateway (gateway.c),
-         * and frames for its real MAC come here too: the same way. */
+         * and frames for its real MAC come here too: the same way.  Frames
+         * from other datacenters for its pseudo MAC no longer go to the
+         * fabric either: on to its destination's datacenter. */
         if (e->transit_paused) {
             ofpbuf_clear(&ofpacts);
             match_set_dl_dst(&match, e->real_mac);
@@ -177,13 +179,51 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
             put_resubmit(&ofpacts, GW_T_OUT_SRC);
             add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match,
                      &ofpacts);
+
+            ofpbuf_clear(&ofpacts);
+            match_set_dl_dst(&match, e->pseudo_mac);
+            put_set(&ofpacts, MFF_REG0, &dc);
+            put_resubmit(&ofpacts, GW_T_FORWARD);
+            add_flow(flows, GW_T_IN_DST, PRIO_ENTRY + 10, &match,
+                     &ofpacts);
         }
     } else if (e->transit_dc == local_dc + 1) {
         put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac, e->pseudo_ip,
                     e->real_mac, e->real_ip);
         put_resubmit(&ofpacts, GW_T_IN_SRC);
         add_flow(flows, GW_T_IN_DST, PRIO_ENTRY, &match, &ofpacts);
+
+        /* Once it paused, this datacenter's own frames for it need not
+         * go to where it was: back to the fabric, to its real MAC, where
+         * its new host holds them. */
+        if (e->transit_paused) {
+            ofpbuf_clear(&ofpacts);
+            put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac,
+                        e->pseudo_ip, e->real_mac, e->real_ip);
+            put_output(&ofpacts, OFPP_IN_PORT);
+            add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match,
+                     &ofpacts);
+        }
     }
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Frames that the gateway of the datacenter that VM 'e' left sent on to
+ * its old pseudo MAC (in transit, before that gateway saw it arrive here)
+ * still reach it, on the fabric. */
+static void
+arrived_flow(const struct mapping_entry *e, struct oflows *flows)
+{
+    uint64_t stub[256 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_dl_dst(&match, e->old_pseudo_mac);
+    put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->old_pseudo_mac,
+                e->old_pseudo_ip, e->real_mac, e->real_ip);
+    put_resubmit(&ofpacts, GW_T_IN_SRC);
+    add_flow(flows, GW_T_IN_DST, PRIO_ENTRY, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -206,6 +246,7 @@ straggler_flows(const struct mapping_entry *e, uint32_t local_dc,
         straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
                        e->old_pseudo_ip, e->real_mac, e->real_ip, true, true,
                        flows);
+        arrived_flow(e, flows);
     } else {
         /* It moved between two other datacenters. */
         straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
