@@ -28,6 +28,7 @@
 
 #include "db/migration.h"
 #include "db/roam-idl.h"
+#include "openvswitch/dynamic-string.h"
 #include "db/roamdb.h"
 #include "ovsdb-idl.h"
 #include "openvswitch/vlog.h"
@@ -36,6 +37,21 @@
 #include "openvswitch/poll-loop.h"
 #include "timeval.h"
 #include "uuid.h"
+
+/* Adds to 't' the stragglers that gateways redirected for the move 'm':
+ * "GATEWAY=N" for each, by name, or an empty cell. */
+static void
+add_stragglers(struct table *t, const struct roamrec_migration *m)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < m->n_stragglers; i++) {
+        ds_put_format(&s, "%s%s=%"PRId64, i ? "," : "",
+                      m->key_stragglers[i], m->value_stragglers[i]);
+    }
+    ctl_add_cell(t, s.length ? ds_cstr(&s) : NULL);
+    ds_destroy(&s);
+}
 
 /* Milliseconds from phase 'a' to phase 'b' of 'm', as text ("-" if either
  * is missing). */
@@ -78,6 +94,7 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
     table_add_column(t, "packets_delivered");
     table_add_column(t, "packets_dropped");
     table_add_column(t, "redirect_us");
+    table_add_column(t, "stragglers");
     table_add_column(t, "error");
     ROAMREC_MIGRATION_FOR_EACH (m, roamdb_idl(ctx->db)) {
         table_add_row(t);
@@ -95,6 +112,7 @@ cmd_migration_list(struct ctl_context *ctx, int argc,
         ctl_add_optional(t, m->packets_delivered, m->n_packets_delivered);
         ctl_add_optional(t, m->packets_dropped, m->n_packets_dropped);
         ctl_add_optional(t, m->redirect_us, m->n_redirect_us);
+        add_stragglers(t, m);
         ctl_add_cell(t, m->error);
     }
     return CTL_OK;
@@ -155,6 +173,7 @@ migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
     table_add_column(t, "packets_buffered");
     table_add_column(t, "packets_delivered");
     table_add_column(t, "redirect_us");
+    table_add_column(t, "stragglers");
     table_add_column(t, "error");
     table_add_row(t);
     ctl_add_cell(t, m->vm_name);
@@ -167,6 +186,7 @@ migration_report(struct ctl_context *ctx, const struct roamrec_migration *m)
     ctl_add_cellf(t, "%"PRId64, m->packets_buffered);
     ctl_add_optional(t, m->packets_delivered, m->n_packets_delivered);
     ctl_add_optional(t, m->redirect_us, m->n_redirect_us);
+    add_stragglers(t, m);
     ctl_add_cell(t, m->error);
 }
 

@@ -19,6 +19,7 @@
 #include "roamd/gateway/gateway.h"
 
 #include "coverage.h"
+#include "db/migration.h"
 #include "db/roam-idl.h"
 #include "dp-packet.h"
 #include "flow.h"
@@ -86,6 +87,7 @@ struct gateway {
     const struct flowctl *swept;        /* The flowctl whose switch's
                                          * leftovers are dealt with. */
     size_t n_announce;                  /* VMs with 'announce_gen'. */
+    bool stragglers_dirty;              /* Some 'stragglers' unwritten. */
 };
 
 static unixctl_cb_func gateway_unixctl_mappings;
@@ -339,6 +341,37 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
     mapping_clear_changes(&gw->mapping);
 }
 
+/* Writes to each moved VM's Migration row, under this gateway's name, the
+ * stragglers it redirected that the row does not show yet.  At most once
+ * per iteration of the main loop, whatever the rate of stragglers. */
+static void
+stragglers_run(struct gateway *gw, const struct roamd_ctx *ctx)
+{
+    struct mapping_entry *e;
+
+    if (!gw->stragglers_dirty || !ctx->roam_txn) {
+        return;
+    }
+    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+        const struct roamrec_vm *vm;
+        const struct roamrec_migration *m;
+
+        if (e->stragglers == e->stragglers_written) {
+            continue;
+        }
+        vm = roamrec_vm_get_for_uuid(ctx->roam_idl, &e->vm);
+        m = vm ? migration_find(ctx->roam_idl, vm, e->seq) : NULL;
+        if (m) {
+            roamrec_migration_update_stragglers_setkey(m, ctx->chassis->name,
+                                                       e->stragglers);
+        }
+        /* (A move the database shows with no Migration row has nowhere
+         * to count them but the coverage counter.) */
+        e->stragglers_written = e->stragglers;
+    }
+    gw->stragglers_dirty = false;
+}
+
 /* Announces the VMs that left, whose redirects the switch now has. */
 static void
 announce_run(struct gateway *gw, struct flowctl *fc)
@@ -410,6 +443,7 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     }
 
     announce_run(gw, fc);
+    stragglers_run(gw, ctx);
 
     /* Once per flowctl: read what a previous roamd left, and reconcile. */
     if (gw->swept != fc) {
@@ -511,6 +545,8 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
         return;
     }
     COVERAGE_INC(gateway_straggler);
+    CONST_CAST(struct mapping_entry *, e)->stragglers++;
+    gw->stragglers_dirty = true;
     if (notice_sent_recently(gw, pi->pin->flow_metadata.flow.in_port.ofp_port,
                              flow.dl_src, flow.dl_dst)) {
         return;

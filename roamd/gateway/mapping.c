@@ -222,6 +222,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
                 e->old_pseudo_ip = e->pseudo_ip;
                 e->old_until = now + straggler_ms;
                 e->announce_gen = 0;
+                e->stragglers = e->stragglers_written = 0;
             }
             e->seq = row.seq;
             e->dc = row.dc;

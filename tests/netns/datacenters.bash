@@ -167,7 +167,7 @@ two_datacenters() {
     local sim
     for sim in h11 h12 g1 h21 h22 g2; do
         SIM_NETNS=${tag}$sim roamd_start "$sim" "$T/db/db.sock" "$sim" \
-            --straggler-timeout=10000
+            --straggler-timeout=30000
     done
     WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/g1' ovs-vsctl list-ports br-gw | grep -q roam-dc2"
     WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/g2' ovs-vsctl list-ports br-gw | grep -q roam-dc1"

@@ -46,7 +46,16 @@ test_cross_datacenter_migration() {
     check_contains "$(grep s1 "$T/after.txt")" "$p2"
     check_contains "$(grep client "$T/after.txt")" "$p2"
     check_contains "$(grep s2 "$T/after.txt")" "$DC_V_MAC"
-    # dc1's gateway told the stale senders, and redirected their stragglers.
+    # dc1's gateway told the stale senders, and redirected their
+    # stragglers, which the Migration row counts (roamctl shows them).
     check test "$(ovs-appctl -t "$T/g1/roamd.ctl" coverage/read-counter gateway_stale_notice)" -ge 2
+    check test "$(ovs-appctl -t "$T/g1/roamd.ctl" coverage/read-counter gateway_straggler)" -ge 2
+    WAIT_TIMEOUT=10 wait_until sh -c "'$ROAM_BUILDDIR/ctl/roamctl' migration list | grep -q ' g1=[1-9]'"
+    roamctl migration list
+    check_contains "$(roamctl --format=json migration list)" '"g1='
+    # Forwarding: per other datacenter, one flow by prefix and one for
+    # frames in transit.
     check grep -q "g1: 2 forwarding flows" "$T/counts.txt"
+    check grep -q "g2: 2 forwarding flows" "$T/counts.txt"
+    check_not_contains "$(grep g1: "$T/counts.txt")" " 0 redirects"
 }
