@@ -106,6 +106,14 @@ struct flowctl {
      * that flowctl installed is shared with 'installed', not copied. */
     struct flowctl_view view;
     ovs_be32 view_xid;
+
+    /* The flow statistics request in flight (flowctl_request_stats()). */
+    bool stats_in_flight;
+    ovs_be32 stats_xid;
+    flowctl_stats_cb *stats_cb;
+    flowctl_stats_done_cb *stats_done;
+    void *stats_aux;
+
     bool view_wanted;           /* Start a view dump when possible. */
     bool view_in_flight;
     uint64_t view_gen;          /* Applied generation 'view' reflects. */
@@ -725,6 +733,64 @@ process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
     }
 }
 
+/* One reply of the statistics request in flight. */
+static void
+process_stats_reply(struct flowctl *fc, const struct ofp_header *oh)
+{
+    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int retval;
+
+        retval = ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts);
+        if (retval) {
+            if (retval != EOF) {
+                VLOG_WARN_RL(&rl, "%s: bad flow stats reply: %s", fc->bridge,
+                             ofperr_to_string(retval));
+            }
+            break;
+        }
+        fc->stats_cb(fc->stats_aux, &fs);
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        fc->stats_in_flight = false;
+        fc->stats_done(fc->stats_aux);
+    }
+}
+
+/* See flowctl.h. */
+int
+flowctl_request_stats(struct flowctl *fc, uint8_t table_id, ovs_be64 cookie,
+                      ovs_be64 cookie_mask, flowctl_stats_cb *cb,
+                      flowctl_stats_done_cb *done, void *aux)
+{
+    struct ofputil_flow_stats_request fsr;
+
+    if (!flowctl_is_connected(fc)) {
+        return ENOTCONN;
+    } else if (fc->stats_in_flight) {
+        return EBUSY;
+    }
+    memset(&fsr, 0, sizeof fsr);
+    match_init_catchall(&fsr.match);
+    fsr.table_id = table_id;
+    fsr.out_port = OFPP_ANY;
+    fsr.out_group = OFPG_ANY;
+    fsr.cookie = cookie;
+    fsr.cookie_mask = cookie_mask;
+    fc->stats_xid = send_msg(fc, ofputil_encode_flow_stats_request(
+                                 &fsr, OFPUTIL_P_OF15_OXM));
+    fc->stats_in_flight = true;
+    fc->stats_cb = cb;
+    fc->stats_done = done;
+    fc->stats_aux = aux;
+    return 0;
+}
+
 /* Asks for a fresh view of every flow on the switch, hand-added flows
  * included; flowctl_view_seqno() changes when it is complete. */
 void
@@ -815,6 +881,9 @@ process_msg(struct flowctl *fc, const struct ofp_header *oh)
         } else {
             COVERAGE_INC(flowctl_packet_in_dropped);
         }
+    } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->stats_in_flight
+               && oh->xid == fc->stats_xid) {
+        process_stats_reply(fc, oh);
     } else if (type == OFPTYPE_FLOW_STATS_REPLY && fc->view_in_flight
                && oh->xid == fc->view_xid) {
         process_view_reply(fc, oh);
@@ -871,6 +940,7 @@ flowctl_run(struct flowctl *fc)
             fc->view_in_flight = false;
             fc->view_wanted = true;
         }
+        fc->stats_in_flight = false;
     }
     if (!rconn_is_connected(fc->rconn)) {
         return;

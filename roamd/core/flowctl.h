@@ -107,6 +107,19 @@ struct oflow *const *flowctl_view(const struct flowctl *, size_t *n,
 unsigned int flowctl_view_seqno(const struct flowctl *);
 long long int flowctl_view_ms(const struct flowctl *);
 
+/* Statistics of some flows: the switch's flows in table 'table_id' (0xff:
+ * all) whose cookie is 'cookie' under 'cookie_mask'.  'cb' is called for
+ * each, then 'done' once, unless the connection drops first (then
+ * neither; ask again).  One request at a time: EBUSY while one is in
+ * flight, ENOTCONN while disconnected. */
+struct ofputil_flow_stats;
+typedef void flowctl_stats_cb(void *aux, const struct ofputil_flow_stats *);
+typedef void flowctl_stats_done_cb(void *aux);
+int flowctl_request_stats(struct flowctl *, uint8_t table_id,
+                          ovs_be64 cookie, ovs_be64 cookie_mask,
+                          flowctl_stats_cb *, flowctl_stats_done_cb *,
+                          void *aux);
+
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);

@@ -33,13 +33,29 @@
 #define PRIO_PASS 1
 
 static void
+add_flow__(struct oflows *flows, uint8_t table, uint16_t priority,
+           uint64_t cookie, const struct match *match,
+           const struct ofpbuf *ofpacts)
+{
+    oflows_add(flows, oflow_create_from_match(table, priority,
+                                              htonll(cookie), match,
+                                              ofpacts->data, ofpacts->size));
+}
+
+static void
 add_flow(struct oflows *flows, uint8_t table, uint16_t priority,
          const struct match *match, const struct ofpbuf *ofpacts)
 {
-    oflows_add(flows, oflow_create_from_match(table, priority,
-                                              htonll(GW_COOKIE),
-                                              match, ofpacts->data,
-                                              ofpacts->size));
+    add_flow__(flows, table, priority, GW_COOKIE, match, ofpacts);
+}
+
+/* A redirect of a moved VM's old identity: its packets are stragglers. */
+static void
+add_straggler_flow(struct oflows *flows, uint8_t table,
+                   const struct match *match, const struct ofpbuf *ofpacts)
+{
+    add_flow__(flows, table, PRIO_ENTRY, GW_STRAGGLER_COOKIE, match,
+               ofpacts);
 }
 
 static void
@@ -139,7 +155,7 @@ straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
         put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
                                 : GW_T_FORWARD));
     }
-    add_flow(flows, table, PRIO_ENTRY, &match, &ofpacts);
+    add_straggler_flow(flows, table, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -223,7 +239,7 @@ arrived_flow(const struct mapping_entry *e, struct oflows *flows)
     put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->old_pseudo_mac,
                 e->old_pseudo_ip, e->real_mac, e->real_ip);
     put_resubmit(&ofpacts, GW_T_IN_SRC);
-    add_flow(flows, GW_T_IN_DST, PRIO_ENTRY, &match, &ofpacts);
+    add_straggler_flow(flows, GW_T_IN_DST, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -306,8 +322,15 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
          * one by the pseudo MAC it learnt there: back to the fabric, to its
          * real MAC, and the sender told. */
         if (!e->transit_dc) {
-            straggler_flow(GW_T_OUT_DST, e->pseudo_mac, e->pseudo_ip,
-                           e->real_mac, e->real_ip, true, true, flows);
+            ofpbuf_clear(&ofpacts);
+            match_init_catchall(&match);
+            match_set_dl_type(&match, htons(ETH_TYPE_IP));
+            match_set_dl_dst(&match, e->pseudo_mac);
+            put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac,
+                        e->pseudo_ip, e->real_mac, e->real_ip);
+            put_resubmit(&ofpacts, GW_T_NOTICE);
+            put_output(&ofpacts, OFPP_IN_PORT);
+            add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
         }
 
         /* In: its pseudo destination becomes its real one. */

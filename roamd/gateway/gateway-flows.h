@@ -100,6 +100,10 @@ struct pseudo_id_layout;
  * restarted roamd can tell them from the operator's. */
 #define GW_COOKIE 0x524f414d47570000ULL
 
+/* The cookie of the redirects of moved VMs' old identities ("ROAMGW" and
+ * 1), so that their statistics (the stragglers) can be read alone. */
+#define GW_STRAGGLER_COOKIE (GW_COOKIE | 1)
+
 /* The tag of the stale-sender notice's packet-ins (pinctrl.h): "GS". */
 #define GW_TAG_0 0x47
 #define GW_TAG_1 0x53

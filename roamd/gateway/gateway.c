@@ -27,6 +27,7 @@
 #include "lib/pseudo-id.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
@@ -88,6 +89,8 @@ struct gateway {
                                          * leftovers are dealt with. */
     size_t n_announce;                  /* VMs with 'announce_gen'. */
     bool stragglers_dirty;              /* Some 'stragglers' unwritten. */
+    long long int next_stats;           /* When to read the redirects'
+                                         * statistics again (time_msec()). */
 };
 
 static unixctl_cb_func gateway_unixctl_mappings;
@@ -106,6 +109,7 @@ gateway_create(long long int straggler_ms, struct pinctrl *pinctrl)
     hmap_init(&gw->notices);
     uuid_generate(&gw->fabric_owner);
     gw->straggler_ms = straggler_ms;
+    gw->next_stats = LLONG_MAX;
     pinctrl_register(pinctrl, GW_TAG_0, GW_TAG_1, gateway_packet_in, gw);
     unixctl_command_register("gateway/mappings", "", 0, 0,
                              gateway_unixctl_mappings, gw);
@@ -239,7 +243,7 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
          * local VM's own entry, to its real MAC: only a redirect goes to
          * another pseudo MAC there.  Skipping those entries keeps this to
          * one mapping lookup per redirect, not per VM. */
-        if (view[i]->cookie != htonll(GW_COOKIE) || !rw
+        if (view[i]->cookie != htonll(GW_STRAGGLER_COOKIE) || !rw
             || (view[i]->table_id != GW_T_OUT_DST
                 && view[i]->table_id != GW_T_IN_DST)
             || pseudo_id_decode_mac(&gw->place.layout, rw->from_mac.ea,
@@ -265,7 +269,8 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
     program_vms(gw, fc, false);
 
     for (size_t i = 0; i < n; i++) {
-        if (view[i]->cookie == htonll(GW_COOKIE)) {
+        if (view[i]->cookie == htonll(GW_COOKIE)
+            || view[i]->cookie == htonll(GW_STRAGGLER_COOKIE)) {
             n_swept += flowctl_disown(fc, view[i]);
         }
     }
@@ -339,6 +344,66 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
         flowctl_remove_owner(fc, &gw->mapping.gone[i]);
     }
     mapping_clear_changes(&gw->mapping);
+}
+
+/* One redirect's statistics: its packets are its VM's stragglers. */
+static void
+stats_flow(void *gw_, const struct ofputil_flow_stats *fs)
+{
+    struct gateway *gw = gw_;
+    const struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, fs->ofpacts, fs->ofpacts_len) {
+        if (a->type == OFPACT_ROAM_REWRITE) {
+            struct mapping_entry *e = CONST_CAST(
+                struct mapping_entry *,
+                mapping_find_by_mac(&gw->mapping,
+                                    ofpact_get_ROAM_REWRITE(a)->to_mac));
+
+            if (e && e->moved && fs->packet_count != UINT64_MAX) {
+                e->stragglers_next += fs->packet_count;
+            }
+            return;
+        }
+    }
+}
+
+/* The redirects' statistics are in: each moved VM's stragglers are what
+ * its redirects count now (never fewer than before: a redirect replaced
+ * starts counting again). */
+static void
+stats_done(void *gw_)
+{
+    struct gateway *gw = gw_;
+    struct mapping_entry *e;
+
+    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+        if (e->moved && e->stragglers_next > e->stragglers) {
+            COVERAGE_ADD(gateway_straggler,
+                         e->stragglers_next - e->stragglers);
+            e->stragglers = e->stragglers_next;
+            gw->stragglers_dirty = true;
+        }
+        e->stragglers_next = 0;
+    }
+}
+
+/* Reads the redirects' statistics once a second while a VM that moved is
+ * being redirected. */
+static void
+stats_run(struct gateway *gw, struct flowctl *fc)
+{
+    if (mapping_next_expiry(&gw->mapping) == LLONG_MAX) {
+        gw->next_stats = LLONG_MAX;
+    } else if (gw->next_stats == LLONG_MAX) {
+        gw->next_stats = time_msec() + 1000;
+    } else if (time_msec() >= gw->next_stats
+               && !flowctl_request_stats(fc, 0xff,
+                                         htonll(GW_STRAGGLER_COOKIE),
+                                         OVS_BE64_MAX, stats_flow,
+                                         stats_done, gw)) {
+        gw->next_stats = time_msec() + 1000;
+    }
 }
 
 /* Writes to each moved VM's Migration row, under this gateway's name, the
@@ -443,6 +508,7 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     }
 
     announce_run(gw, fc);
+    stats_run(gw, fc);
     stragglers_run(gw, ctx);
 
     /* Once per flowctl: read what a previous roamd left, and reconcile. */
@@ -473,6 +539,9 @@ gateway_wait(struct gateway *gw)
 
     if (next != LLONG_MAX) {
         poll_timer_wait_until(next);
+    }
+    if (gw->next_stats != LLONG_MAX) {
+        poll_timer_wait_until(gw->next_stats);
     }
 }
 
@@ -523,8 +592,7 @@ notice_sent_recently(struct gateway *gw, ofp_port_t port,
  * rewritten to where it is (its source not yet), comes back to that sender
  * as a unicast gratuitous ARP reply for the VM's real IPv4 address from
  * the MAC the sender should use, out the port the frame came in on, once a
- * second per sender and destination.  Every such frame (a straggler) is
- * counted. */
+ * second per sender and destination. */
 static void
 gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
 {
@@ -544,9 +612,6 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
         COVERAGE_INC(gateway_notice_unknown);
         return;
     }
-    COVERAGE_INC(gateway_straggler);
-    CONST_CAST(struct mapping_entry *, e)->stragglers++;
-    gw->stragglers_dirty = true;
     if (notice_sent_recently(gw, pi->pin->flow_metadata.flow.in_port.ofp_port,
                              flow.dl_src, flow.dl_dst)) {
         return;

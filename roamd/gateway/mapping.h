@@ -72,9 +72,9 @@ struct mapping_entry {
     struct eth_addr old_pseudo_mac;
     ovs_be32 old_pseudo_ip;
     long long int old_until;    /* When that ends (time_msec()). */
-    /* Frames that reached a stale redirect with a notice (S0.7): all, and
-     * as many as the Migration row shows. */
-    int64_t stragglers, stragglers_written;
+    /* Frames that its redirects took (S0.7): as last read, being read,
+     * and as many as the Migration row shows. */
+    int64_t stragglers, stragglers_next, stragglers_written;
 
     uint64_t announce_gen;      /* Its old place is told where it is once
                                  * flowctl applies this generation; 0 if

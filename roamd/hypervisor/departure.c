@@ -82,8 +82,7 @@ cross_dc_rewrite(const struct roamrec_vm *vm, const struct roamrec_host *to,
  * notice then redirects its traffic in the datapath, with one packet-out.
  * Its MAC stays pinned to its port until it has left.
  *
- * Toward another datacenter, nothing is armed in the datapath: on the
- * pause notice a flow sends the VM's frames to the uplink addressed to its
+ * Toward another datacenter, the diverted frames are addressed to the VM's
  * pseudo identity, which its gateway sends on to the destination's
  * datacenter (gateway-flows.h, "in transit"). */
 static void
@@ -93,27 +92,30 @@ fvm_arm(struct follow *f, struct fvm *v, struct flowctl *fc,
 {
     struct sset gates = SSET_INITIALIZER(&gates);
 
-    fvm_pin(f, v, v->port_name);
-    v->pin_until = 0;
-    COVERAGE_INC(departure_arm);
-    if (cross_dc_rewrite(vm, m->dst, chassis, &v->depart_rw)) {
-        v->cross_dc = true;
-        VLOG_INFO("VM %s: a migration to another datacenter is pending; "
-                  "on pause its frames go to the uplink as "ETH_ADDR_FMT,
-                  v->iface_id, ETH_ADDR_ARGS(v->depart_rw.to_mac));
-        return;
-    }
+    v->cross_dc = cross_dc_rewrite(vm, m->dst, chassis, &v->depart_rw);
     v->dp_divert_id = (((uint64_t) f->dp_nonce << 32)
                        | (f->next_gate_id++ ? f->next_gate_id - 1 : 1));
     if (!f->next_gate_id) {
         f->next_gate_id = 1;
     }
     gate_departure_flows(fvm_gate_id(f, v), v->dp_divert_id, v->mac,
-                         fvm_uplink(f, v->bridge), true, NULL, &gates);
+                         fvm_uplink(f, v->bridge), true,
+                         v->cross_dc ? &v->depart_rw : NULL, &gates);
     fvm_set_gates(v, fc, &gates);
     v->armed_gen = v->change_gen;
-    VLOG_INFO("VM %s: a migration away is pending; departure flow armed "
-              "(datapath gate %#"PRIx64")", v->iface_id, v->dp_divert_id);
+    fvm_pin(f, v, v->port_name);
+    v->pin_until = 0;
+    COVERAGE_INC(departure_arm);
+    if (v->cross_dc) {
+        VLOG_INFO("VM %s: a migration to another datacenter is pending; "
+                  "departure flow armed (datapath gate %#"PRIx64"): its "
+                  "frames go to the uplink as "ETH_ADDR_FMT, v->iface_id,
+                  v->dp_divert_id, ETH_ADDR_ARGS(v->depart_rw.to_mac));
+    } else {
+        VLOG_INFO("VM %s: a migration away is pending; departure flow armed "
+                  "(datapath gate %#"PRIx64")", v->iface_id,
+                  v->dp_divert_id);
+    }
 }
 
 /* Undoes fvm_arm() and any redirect: 'v''s traffic is delivered here. */
@@ -263,11 +265,10 @@ departure_run(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
         fvm_pause(f, v, fc, time_usec());
     }
     if (!v->paused) {
-        bool armed = v->dp_divert_id || v->cross_dc;
-
-        if (m && !armed && fvm_uplink(f, v->bridge) != OFPP_NONE) {
+        if (m && !v->dp_divert_id
+            && fvm_uplink(f, v->bridge) != OFPP_NONE) {
             fvm_arm(f, v, fc, vm, m, chassis);
-        } else if (!m && armed) {
+        } else if (!m && v->dp_divert_id) {
             VLOG_INFO("VM %s: no migration away pending any more; "
                       "departure flow disarmed", vm->name);
             fvm_disarm(f, v, fc);

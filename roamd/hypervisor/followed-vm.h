@@ -124,8 +124,7 @@ struct fvm {
      * departure flow and its datapath gate. */
     uint64_t dp_divert_id;      /* Nonzero while armed in the datapath. */
     bool cross_dc;              /* Armed for another datacenter: its
-                                 * frames leave rewritten by 'depart_rw'
-                                 * (no datapath gate). */
+                                 * frames leave rewritten by 'depart_rw'. */
     struct gate_rewrite depart_rw;
     uint64_t armed_gen;         /* Desired generation that armed it. */
 

@@ -220,7 +220,7 @@ gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
 
 /* Adds to 'flows' departure flows 'id' for the VM with 'mac', toward
  * 'uplink' (none if 'uplink' is OFPP_NONE), rewritten by 'rw' if it is
- * nonnull (then without 'divert': the datapath gate cannot rewrite).
+ * nonnull.
  *
  * With 'divert', the flows are armed: frames for 'mac' go on through the
  * bridge's tables as before, until datapath gate 'dp_id' opens (the pause
@@ -239,10 +239,9 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
                      const struct gate_rewrite *rw, struct sset *flows)
 {
     uint64_t cookie = gate_cookie(id);
-    char *rewrite;
+    char *rewrite, *unrewrite;
     int i;
 
-    ovs_assert(!rw || !divert);
     rewrite = (rw
                ? xasprintf("roam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
                            "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
@@ -250,6 +249,16 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
                            ETH_ADDR_ARGS(rw->from_mac), IP_ARGS(rw->from_ip),
                            ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip))
                : xstrdup(""));
+    /* Armed, the frame is rewritten for the divert and back for the
+     * tables (the gate commits the rewrite before it diverts). */
+    unrewrite = (rw && divert
+                 ? xasprintf("roam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
+                             "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
+                             "to_ip="IP_FMT"),",
+                             ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip),
+                             ETH_ADDR_ARGS(rw->from_mac),
+                             IP_ARGS(rw->from_ip))
+                 : xstrdup(""));
 
     if (uplink == OFPP_NONE) {
         return;
@@ -266,9 +275,9 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
             sset_add_and_free(flows, xasprintf(
                 "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED",%s"
                 "dl_dst="ETH_ADDR_FMT",actions="DEPART_MARK","
-                "roam_gate(id=%#"PRIx64",divert=%s),resubmit(,0)",
+                "%sroam_gate(id=%#"PRIx64",divert=%s),%sresubmit(,0)",
                 DEPART_PRIORITY - i, cookie, match, ETH_ADDR_ARGS(mac),
-                dp_id, to));
+                rewrite, dp_id, to, unrewrite));
         } else {
             sset_add_and_free(flows, xasprintf(
                 "table=0,priority=%d,cookie=%#"PRIx64","DEPART_PASSED",%s"
@@ -280,6 +289,7 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
         free(to);
     }
     free(rewrite);
+    free(unrewrite);
 }
 /* Returns a packet-out (OpenFlow 1.5) whose only action opens datapath
  * gate 'dp_id': for an armed departure flow, the pause notice; for an

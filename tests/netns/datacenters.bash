@@ -27,6 +27,8 @@ DC_S1_MAC=52:54:00:00:00:02
 DC_S2_MAC=52:54:00:00:00:03
 DC_RTR_MAC=02:00:0a:00:00:fe
 DC_CLIENT=192.0.2.10
+# The roam database's directory under $T.
+DC_DB=${DC_DB:-db}
 
 # dc_link NS1 IF1 NS2 IF2: a veth pair between two namespaces, up.
 dc_link() {
@@ -120,8 +122,8 @@ dc_has_pseudo_id() {
 two_datacenters() {
     need_root_netns
     tag=${tag:-f$$}
-    roamdb_start db
-    export ROAM_DB=unix:$T/db/db.sock
+    roamdb_start "$DC_DB"
+    export ROAM_DB=unix:$T/$DC_DB/db.sock
     check roamctl dc add dc1 1
     check roamctl dc add dc2 2
     check roamctl host add h11 dc1 0 1
@@ -166,7 +168,7 @@ two_datacenters() {
 
     local sim
     for sim in h11 h12 g1 h21 h22 g2; do
-        SIM_NETNS=${tag}$sim roamd_start "$sim" "$T/db/db.sock" "$sim" \
+        SIM_NETNS=${tag}$sim roamd_start "$sim" "$T/$DC_DB/db.sock" "$sim" \
             --straggler-timeout=30000
     done
     WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/g1' ovs-vsctl list-ports br-gw | grep -q roam-dc2"
@@ -321,19 +323,17 @@ import re, sys
 fwd = vm = redirects = pkts = 0
 for line in sys.stdin:
     m = re.search(r"table=(\d+).*n_packets=(\d+).*priority=(\d+)", line)
-    if not m or "cookie=0x524f414d47570000" not in line:
+    if not m or "cookie=0x524f414d4757000" not in line:
         continue
     table, n, prio = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if table == 22 and prio > 1:
         fwd += 1
-    elif prio == 100 and table in (10, 20, 21, 30, 31):
+    elif "cookie=0x524f414d47570001" in line:
+        # A redirect of a moved VM's old identity.
+        redirects += 1
+        pkts += n
+    elif prio >= 100 and table in (10, 20, 21, 30, 31):
         vm += 1
-        # A redirect rewrites from one pseudo or real MAC to another pseudo.
-        r = re.search(r"from_mac=([0-9a-f:]+).*to_mac=([0-9a-f:]+)", line)
-        if r and r.group(2).startswith("0a:") and table in (20, 30) \
-                and "dl_dst=" + r.group(1) in line:
-            redirects += 1
-            pkts += n
 print("%s: %d forwarding flows, %d per-VM flows, %d redirects, which "
       "took %d packets" % (sys.argv[1], fwd, vm, redirects, pkts))
 ' "$sim"
