@@ -150,7 +150,7 @@ straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
         put_resubmit(&ofpacts, GW_T_NOTICE);
     }
     if (hairpin) {
-        put_output(&ofpacts, OFPP_IN_PORT);
+        put_resubmit(&ofpacts, GW_T_TURN);
     } else {
         put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
                                 : GW_T_FORWARD));
@@ -216,7 +216,7 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
             ofpbuf_clear(&ofpacts);
             put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac,
                         e->pseudo_ip, e->real_mac, e->real_ip);
-            put_output(&ofpacts, OFPP_IN_PORT);
+            put_resubmit(&ofpacts, GW_T_TURN);
             add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match,
                      &ofpacts);
         }
@@ -329,9 +329,19 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
             put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac,
                         e->pseudo_ip, e->real_mac, e->real_ip);
             put_resubmit(&ofpacts, GW_T_NOTICE);
-            put_output(&ofpacts, OFPP_IN_PORT);
+            put_resubmit(&ofpacts, GW_T_TURN);
             add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
         }
+
+        /* Its frames turned back carry its pseudo MAC as source: the
+         * datacenter's switches must not learn its real MAC behind the
+         * gateway. */
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_dl_src(&match, e->real_mac);
+        put_set(&ofpacts, MFF_ETH_SRC, &e->pseudo_mac);
+        put_output(&ofpacts, OFPP_IN_PORT);
+        add_flow(flows, GW_T_TURN, PRIO_ENTRY, &match, &ofpacts);
 
         /* In: its pseudo destination becomes its real one. */
         ofpbuf_clear(&ofpacts);
@@ -508,6 +518,12 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     ofpbuf_clear(&ofpacts);
     put_output(&ofpacts, fabric);
     add_flow(flows, GW_T_DELIVER, PRIO_PASS, &match, &ofpacts);
+
+    /* Turned back, from any other sender (the router's MAC is the
+     * gateway's own). */
+    ofpbuf_clear(&ofpacts);
+    put_output(&ofpacts, OFPP_IN_PORT);
+    add_flow(flows, GW_T_TURN, PRIO_PASS, &match, &ofpacts);
 
     /* The stale-sender notice. */
     ofpbuf_clear(&ofpacts);

@@ -48,6 +48,12 @@
  *      roamd (userdata "GS"), which counts it and answers its sender, once
  *      a second, with a unicast gratuitous ARP carrying the address the
  *      sender should use.
+ *  24  turn back: a frame that a redirect sends back out the port it came
+ *      in on (to a VM of this datacenter that its sender addressed as if
+ *      it were elsewhere) gets, if it is from one of the datacenter's VMs,
+ *      that VM's pseudo MAC as source, its IPv4 address unchanged: the
+ *      datacenter's switches must never learn a local VM's real MAC behind
+ *      the gateway.
  *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
  *      addressed to its pseudo identity, gets its real one.
  *  31  in, source: a frame from another datacenter's VM gets that VM's
@@ -75,7 +81,8 @@
  *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
- * datacenter's VMs (20, 21, 30), three for each other VM (10, 20, 31).  The
+ * datacenter's VMs (20, 21, 24, 30), three for each other VM (10, 20,
+ * 31).  The
  * forwarding flows number O(datacenters). */
 
 #include <stdint.h>
@@ -92,6 +99,7 @@ struct pseudo_id_layout;
 #define GW_T_OUT_SRC 21
 #define GW_T_FORWARD 22
 #define GW_T_NOTICE 23
+#define GW_T_TURN 24
 #define GW_T_IN_DST 30
 #define GW_T_IN_SRC 31
 #define GW_T_DELIVER 32

@@ -329,7 +329,7 @@ for line in sys.stdin:
     if table == 22 and prio > 1:
         fwd += 1
     elif "cookie=0x524f414d47570001" in line:
-        # A redirect of a moved VM's old identity.
+        # A redirect of the old identity of a VM that moved.
         redirects += 1
         pkts += n
     elif prio >= 100 and table in (10, 20, 21, 30, 31):
