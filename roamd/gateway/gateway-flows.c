@@ -364,20 +364,23 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
 
-        /* In: from its pseudo IPv4 address, its real one.  Its source
-         * MAC stays the pseudo MAC, the one the ARP answer gave for it:
-         * the datacenter's switches learn that behind the gateway, and
-         * never its real MAC, which stays free to be learnt where the VM
-         * arrives if it moves here. */
-        ofpbuf_clear(&ofpacts);
-        match_init_catchall(&match);
-        match_set_dl_type(&match, htons(ETH_TYPE_IP));
-        match_set_dl_src(&match, e->pseudo_mac);
-        match_set_nw_src(&match, e->pseudo_ip);
-        put_set(&ofpacts, MFF_IPV4_SRC, &e->real_ip);
-        put_resubmit(&ofpacts, GW_T_DELIVER);
-        add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     }
+
+    /* In: from its pseudo IPv4 address, its real one.  Its source MAC
+     * stays the pseudo MAC, the one the ARP answer gave for it: the
+     * datacenter's switches learn that behind the gateway, and never its
+     * real MAC, which stays free to be learnt where the VM arrives if it
+     * moves here.  For one of the datacenter's own VMs too: a frame of its
+     * can come back from another datacenter, in transit to a VM that is
+     * arriving here. */
+    ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
+    match_set_dl_type(&match, htons(ETH_TYPE_IP));
+    match_set_dl_src(&match, e->pseudo_mac);
+    match_set_nw_src(&match, e->pseudo_ip);
+    put_set(&ofpacts, MFF_IPV4_SRC, &e->real_ip);
+    put_resubmit(&ofpacts, GW_T_DELIVER);
+    add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     if (e->moved) {
         straggler_flows(e, local_dc, flows);
     }

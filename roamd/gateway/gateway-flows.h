@@ -56,7 +56,8 @@
  *      the gateway.
  *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
  *      addressed to its pseudo identity, gets its real one.
- *  31  in, source: a frame from another datacenter's VM gets that VM's
+ *  31  in, source: a frame from a VM (of another datacenter, or of this
+ *      one coming back in transit) gets that VM's
  *      real IPv4 address as source, and keeps its pseudo MAC, the one the
  *      ARP answer gave for it (a VM sees its own identity and every
  *      peer's IPv4 address real; a peer in another datacenter, behind the
@@ -81,8 +82,8 @@
  *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
- * datacenter's VMs (20, 21, 24, 30), three for each other VM (10, 20,
- * 31).  The
+ * datacenter's VMs (20, 21, 24, 30, 31), three for each other VM (10,
+ * 20, 31).  The
  * forwarding flows number O(datacenters). */
 
 #include <stdint.h>

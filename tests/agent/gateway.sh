@@ -50,7 +50,7 @@ gw_setup() {
         gateway/mappings | grep -q '^if-vm2 .* remote'"
     WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
         external_ids:roam-applied-gen
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 21
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 22
 }
 
 vm_has_pseudo_id() {
@@ -209,7 +209,7 @@ test_older_sequence_number_is_ignored() {
     check roamctl vm list
     check ovsdb-client transact unix:$T/db/db.sock '["roam",
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 18
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 19
 }
 
 iface_option_is() {
@@ -283,7 +283,7 @@ test_vm_moves_to_another_datacenter() {
     check roamctl dc add dc3 3
     as gw1 check ovs-vsctl add-port br-gw to-dc3 -- set interface to-dc3 \
         type=dummy ofport_request=3 external_ids:roam-remote-dc=3
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 26
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 27
     move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
     WAIT_TIMEOUT=10 wait_until gw_flow_count_is 27
