@@ -125,18 +125,43 @@ put_notice_actions(struct ofpbuf *ofpacts)
     ofpact_finish_CONTROLLER(ofpacts, &oc);
 }
 
-/* Redirects frames addressed to a moved VM at its stale address 'mac' and
- * 'ip' (the old pseudo identity, or the real one where the VM was local),
- * in table 'table': rewritten to the VM's current address as this
- * gateway's senders should use it ('to_mac', 'to_ip'), a notice to the
- * sender if 'notice', then on to the source rewrite and forwarded from
- * table 20, or on as they are from table 30 (or, 'hairpin', sent back out
- * the port they came in on, where the VM now is, with their source as
- * it was). */
+/* Sends frames addressed to moved VM 'e' at 'mac' (its real MAC where it
+ * left, its old pseudo MAC elsewhere), in table 'table', on toward its new
+ * datacenter, addressed to its old pseudo identity, which that
+ * datacenter's gateway takes back to its real one (arrived_flow()): the
+ * gateways of the two datacenters need not see its arrival at the same
+ * moment.  With 'notice', the sender is told first (table 23, which sees
+ * the address it used). */
 static void
-straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
-               struct eth_addr to_mac, ovs_be32 to_ip, bool notice,
-               bool hairpin, struct oflows *flows)
+straggler_flow(uint8_t table, const struct mapping_entry *e,
+               struct eth_addr mac, bool notice, struct oflows *flows)
+{
+    uint64_t stub[512 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    ovs_be32 dc = htonl(e->dc + 1);
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_dl_type(&match, htons(ETH_TYPE_IP));
+    match_set_dl_dst(&match, mac);
+    if (notice) {
+        put_resubmit(&ofpacts, GW_T_NOTICE);
+    }
+    put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->real_mac, e->real_ip,
+                e->old_pseudo_mac, e->old_pseudo_ip);
+    put_set(&ofpacts, MFF_REG0, &dc);
+    put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
+                            : GW_T_FORWARD));
+    add_straggler_flow(flows, table, &match, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* At the datacenter it arrived in, frames for moved VM 'e' at its old
+ * pseudo MAC, from this datacenter's senders (which this gateway had
+ * answered with it), go back to the fabric at its real identity, their
+ * senders told. */
+static void
+straggler_turn_flow(const struct mapping_entry *e, struct oflows *flows)
 {
     uint64_t stub[512 / 8];
     struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
@@ -144,18 +169,12 @@ straggler_flow(uint8_t table, struct eth_addr mac, ovs_be32 ip,
 
     match_init_catchall(&match);
     match_set_dl_type(&match, htons(ETH_TYPE_IP));
-    match_set_dl_dst(&match, mac);
-    put_rewrite(&ofpacts, ROAM_REWRITE_DST, mac, ip, to_mac, to_ip);
-    if (notice) {
-        put_resubmit(&ofpacts, GW_T_NOTICE);
-    }
-    if (hairpin) {
-        put_resubmit(&ofpacts, GW_T_TURN);
-    } else {
-        put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
-                                : GW_T_FORWARD));
-    }
-    add_straggler_flow(flows, table, &match, &ofpacts);
+    match_set_dl_dst(&match, e->old_pseudo_mac);
+    put_resubmit(&ofpacts, GW_T_NOTICE);
+    put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->old_pseudo_mac,
+                e->old_pseudo_ip, e->real_mac, e->real_ip);
+    put_resubmit(&ofpacts, GW_T_TURN);
+    add_straggler_flow(flows, GW_T_OUT_DST, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -182,10 +201,10 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY + 10, &match, &ofpacts);
 
-        /* Once it paused, it is announced behind the gateway (gateway.c),
-         * and frames for its real MAC come here too: the same way.  Frames
-         * from other datacenters for its pseudo MAC no longer go to the
-         * fabric either: on to its destination's datacenter. */
+        /* Once it paused, frames for its real MAC that come here (from
+         * the router port) go the same way, and frames from other
+         * datacenters for its pseudo MAC no longer go to the fabric: on to
+         * its destination's datacenter. */
         if (e->transit_paused) {
             ofpbuf_clear(&ofpacts);
             match_set_dl_dst(&match, e->real_mac);
@@ -250,24 +269,21 @@ straggler_flows(const struct mapping_entry *e, uint32_t local_dc,
                 struct oflows *flows)
 {
     if (e->old_dc == local_dc) {
-        /* It left: this datacenter's senders still use its real MAC, and
-         * other datacenters' its old pseudo identity. */
-        straggler_flow(GW_T_OUT_DST, e->real_mac, e->real_ip,
-                       e->pseudo_mac, e->pseudo_ip, true, false, flows);
-        straggler_flow(GW_T_IN_DST, e->old_pseudo_mac, e->old_pseudo_ip,
-                       e->pseudo_mac, e->pseudo_ip, false, false, flows);
+        /* It left: this datacenter's senders still use its real MAC (and
+         * are told), the host it left sends what still reaches it to its
+         * old pseudo MAC, and so do other datacenters' senders. */
+        straggler_flow(GW_T_OUT_DST, e, e->real_mac, true, flows);
+        straggler_flow(GW_T_OUT_DST, e, e->old_pseudo_mac, false, flows);
+        straggler_flow(GW_T_IN_DST, e, e->old_pseudo_mac, false, flows);
     } else if (e->dc == local_dc) {
         /* It arrived: this datacenter's senders still use its old pseudo
-         * MAC, which this gateway answered for; it is on the fabric. */
-        straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
-                       e->old_pseudo_ip, e->real_mac, e->real_ip, true, true,
-                       flows);
+         * MAC, which this gateway answered for; it is on the fabric.  And
+         * stragglers that other gateways send on come addressed to it. */
+        straggler_turn_flow(e, flows);
         arrived_flow(e, flows);
     } else {
         /* It moved between two other datacenters. */
-        straggler_flow(GW_T_OUT_DST, e->old_pseudo_mac,
-                       e->old_pseudo_ip, e->pseudo_mac, e->pseudo_ip, true,
-                       false, flows);
+        straggler_flow(GW_T_OUT_DST, e, e->old_pseudo_mac, true, flows);
     }
 }
 

@@ -54,6 +54,7 @@ COVERAGE_DEFINE(gateway_vm_flows);
 COVERAGE_DEFINE(gateway_fabric_flows);
 COVERAGE_DEFINE(gateway_stale_notice);
 COVERAGE_DEFINE(gateway_straggler);
+COVERAGE_DEFINE(gateway_notice_deferred);
 COVERAGE_DEFINE(gateway_notice_unknown);
 COVERAGE_DEFINE(gateway_moved_announce);
 
@@ -89,6 +90,7 @@ struct gateway {
                                          * leftovers are dealt with. */
     size_t n_announce;                  /* VMs with 'announce_gen'. */
     bool stragglers_dirty;              /* Some 'stragglers' unwritten. */
+    size_t n_ready;                     /* VMs with 'ready_gen'. */
     long long int next_stats;           /* When to read the redirects'
                                          * statistics again (time_msec()). */
 };
@@ -236,31 +238,37 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
     view = flowctl_view(fc, &n, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct ofpact_roam_rewrite *rw = find_rewrite(view[i]);
+        struct eth_addr real, pseudo;
         struct mapping_entry *e;
-        struct pseudo_id old, to;
+        ovs_be32 pseudo_ip;
+        struct pseudo_id old;
 
-        /* Redirects rewrite from a pseudo MAC.  In table 30 so does every
-         * local VM's own entry, to its real MAC: only a redirect goes to
-         * another pseudo MAC there.  Skipping those entries keeps this to
-         * one mapping lookup per redirect, not per VM. */
-        if (view[i]->cookie != htonll(GW_STRAGGLER_COOKIE) || !rw
-            || (view[i]->table_id != GW_T_OUT_DST
-                && view[i]->table_id != GW_T_IN_DST)
-            || pseudo_id_decode_mac(&gw->place.layout, rw->from_mac.ea,
-                                    &old)
-            || (view[i]->table_id == GW_T_IN_DST
-                && pseudo_id_decode_mac(&gw->place.layout, rw->to_mac.ea,
-                                        &to))) {
+        /* Every redirect rewrites between a moved VM's real identity and
+         * its old pseudo one, in one direction or the other. */
+        if (view[i]->cookie != htonll(GW_STRAGGLER_COOKIE) || !rw) {
+            continue;
+        }
+        if (!pseudo_id_decode_mac(&gw->place.layout, rw->to_mac.ea, &old)) {
+            real = rw->from_mac;
+            pseudo = rw->to_mac;
+            pseudo_ip = rw->to_ip;
+        } else if (!pseudo_id_decode_mac(&gw->place.layout, rw->from_mac.ea,
+                                         &old)) {
+            real = rw->to_mac;
+            pseudo = rw->from_mac;
+            pseudo_ip = rw->from_ip;
+        } else {
             continue;
         }
         e = CONST_CAST(struct mapping_entry *,
-                       mapping_find_by_mac(&gw->mapping, rw->to_mac));
-        if (e && !eth_addr_equals(rw->from_mac, e->pseudo_mac)
+                       mapping_find_by_mac(&gw->mapping, real));
+        if (e && eth_addr_equals(e->real_mac, real)
+            && !eth_addr_equals(pseudo, e->pseudo_mac)
             && old.dc != e->dc && !e->moved) {
             e->moved = true;
             e->old_dc = old.dc;
-            e->old_pseudo_mac = rw->from_mac;
-            e->old_pseudo_ip = rw->from_ip;
+            e->old_pseudo_mac = pseudo;
+            e->old_pseudo_ip = pseudo_ip;
             e->old_until = time_msec() + gw->straggler_ms;
             e->changed = true;
             n_adopted++;
@@ -279,13 +287,18 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
               n_adopted, n_swept);
 }
 
-/* VM 'e' paused here on its way to another datacenter, or left for it:
- * its real MAC is now behind the gateway.  A RARP from that MAC out the
- * fabric port teaches the datacenter's switches so, as QEMU's announcement
- * does for a VM that arrives: the frames that this datacenter's senders
- * still address to its real MAC then reach the gateway, which sends them
- * on (and, once it arrived, tells their senders; table 20), rather than
- * the host it left, which could only send them back into the fabric. */
+/* VM 'e' left this datacenter: its real MAC is now behind the gateway.  A
+ * RARP from that MAC out the fabric port teaches the datacenter's switches
+ * so, as QEMU's announcement does for a VM that arrives: the frames that
+ * this datacenter's senders still address to its real MAC then reach the
+ * gateway, which redirects them and tells their senders (table 20), rather
+ * than the host it left, which sends them back into the fabric.
+ *
+ * Not before it arrived: until then, the gateway's flows from before the
+ * pause, which send frames for its real MAC to the fabric, may linger in
+ * the datapath's flow cache for a moment (until ovs-vswitchd revalidates
+ * it), and the switches would send those frames straight back.  No flow
+ * since the pause does. */
 static void
 announce_moved(const struct gateway *gw, struct flowctl *fc,
                const struct mapping_entry *e)
@@ -297,8 +310,7 @@ announce_moved(const struct gateway *gw, struct flowctl *fc,
 
     COVERAGE_INC(gateway_moved_announce);
     VLOG_INFO("VM %s: announcing its real MAC "ETH_ADDR_FMT" behind the "
-              "gateway (%s)", e->name, ETH_ADDR_ARGS(e->real_mac),
-              e->moved ? "it left" : "it paused on its way out");
+              "gateway: it left", e->name, ETH_ADDR_ARGS(e->real_mac));
     dp_packet_init(&rarp, 0);
     compose_rarp(&rarp, e->real_mac);
     ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
@@ -331,8 +343,13 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
             gateway_flows_vm(e, gw->place.dc, &flows);
             flowctl_replace_owner(fc, &e->vm, &flows);
             oflows_destroy(&flows);
-            if ((e->moved && e->old_dc == gw->place.dc)
-                || (e->transit_paused && e->dc == gw->place.dc)) {
+            if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {
+                /* Arrived here: say so once the switch has it. */
+                CONST_CAST(struct mapping_entry *, e)->ready_gen
+                    = flowctl_desired_gen(fc);
+                gw->n_ready++;
+            }
+            if (e->moved && e->old_dc == gw->place.dc) {
                 /* Once its redirects are in the switch. */
                 CONST_CAST(struct mapping_entry *, e)->announce_gen
                     = flowctl_desired_gen(fc);
@@ -403,6 +420,40 @@ stats_run(struct gateway *gw, struct flowctl *fc)
                                          OVS_BE64_MAX, stats_flow,
                                          stats_done, gw)) {
         gw->next_stats = time_msec() + 1000;
+    }
+}
+
+/* Says, in the Migration row of each VM that arrived in this datacenter,
+ * that this gateway's switch has its new place, so that the gateways of
+ * other datacenters may tell stale senders to use it. */
+static void
+ready_run(struct gateway *gw, const struct roamd_ctx *ctx,
+          const struct flowctl *fc)
+{
+    struct mapping_entry *e;
+
+    if (!gw->n_ready || !ctx->roam_txn || !flowctl_is_connected(fc)) {
+        return;
+    }
+    gw->n_ready = 0;
+    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+        if (!e->ready_gen || e->ready_gen == UINT64_MAX) {
+            continue;
+        }
+        if (flowctl_applied_gen(fc) >= e->ready_gen) {
+            const struct roamrec_vm *vm;
+            const struct roamrec_migration *m;
+
+            vm = roamrec_vm_get_for_uuid(ctx->roam_idl, &e->vm);
+            m = vm ? migration_find(ctx->roam_idl, vm, e->seq) : NULL;
+            if (m) {
+                roamrec_migration_update_external_ids_setkey(
+                    m, MAPPING_KEY_READY, ctx->chassis->name);
+            }
+            e->ready_gen = UINT64_MAX;      /* Said. */
+        } else {
+            gw->n_ready++;
+        }
     }
 }
 
@@ -510,6 +561,7 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     announce_run(gw, fc);
     stats_run(gw, fc);
     stragglers_run(gw, ctx);
+    ready_run(gw, ctx, fc);
 
     /* Once per flowctl: read what a previous roamd left, and reconcile. */
     if (gw->swept != fc) {
@@ -588,10 +640,11 @@ notice_sent_recently(struct gateway *gw, ofp_port_t port,
 }
 
 /* The stale-sender notice (S2.3), as PortLand's fabric manager invalidates
- * an ARP cache: a frame that a sender addressed to where a VM was, already
- * rewritten to where it is (its source not yet), comes back to that sender
- * as a unicast gratuitous ARP reply for the VM's real IPv4 address from
- * the MAC the sender should use, out the port the frame came in on, once a
+ * an ARP cache: a frame that a sender addressed to where a VM was (its
+ * real MAC where it left, its old pseudo MAC elsewhere) comes back to that
+ * sender as a unicast gratuitous ARP reply for the VM's real IPv4 address
+ * from the MAC the sender should use (its pseudo MAC, or its real one
+ * where it now is), out the port the frame came in on, once a
  * second per sender and destination. */
 static void
 gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
@@ -601,6 +654,7 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
     struct ofputil_packet_out po;
     struct dp_packet packet, garp;
     struct arp_eth_header *arp;
+    struct eth_addr use;
     uint64_t stub[64 / 8];
     struct ofpbuf ofpacts;
     struct flow flow;
@@ -612,6 +666,14 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
         COVERAGE_INC(gateway_notice_unknown);
         return;
     }
+    /* Where the VM is, as this gateway's senders address it; in another
+     * datacenter, once that datacenter's gateway has it (until then the
+     * redirect takes the sender's frames there). */
+    use = e->dc == gw->place.dc ? e->real_mac : e->pseudo_mac;
+    if (e->dc != gw->place.dc && e->moved && !e->peer_ready) {
+        COVERAGE_INC(gateway_notice_deferred);
+        return;
+    }
     if (notice_sent_recently(gw, pi->pin->flow_metadata.flow.in_port.ofp_port,
                              flow.dl_src, flow.dl_dst)) {
         return;
@@ -619,16 +681,16 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
     COVERAGE_INC(gateway_stale_notice);
     VLOG_INFO_RL(&notice_rl, "VM %s: telling "ETH_ADDR_FMT" ("IP_FMT") to "
                  "use "ETH_ADDR_FMT, e->name, ETH_ADDR_ARGS(flow.dl_src),
-                 IP_ARGS(flow.nw_src), ETH_ADDR_ARGS(flow.dl_dst));
+                 IP_ARGS(flow.nw_src), ETH_ADDR_ARGS(use));
 
     /* A gratuitous reply (target as sender, MAC and IPv4), so that a
      * Linux sender takes it whenever its entry was last updated (it
      * overrides "locktime"), to the sender's MAC. */
     dp_packet_init(&garp, 0);
-    compose_arp(&garp, ARP_OP_REPLY, flow.dl_dst, flow.dl_src, false,
+    compose_arp(&garp, ARP_OP_REPLY, use, flow.dl_src, false,
                 e->real_ip, e->real_ip);
     arp = dp_packet_l3(&garp);
-    arp->ar_tha = flow.dl_dst;
+    arp->ar_tha = use;
 
     ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
     ofpact_put_OUTPUT(&ofpacts)->port = pi->pin->flow_metadata.flow.in_port

@@ -26,6 +26,7 @@
 #include "db/roam-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "smap.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -167,6 +168,21 @@ transit_find(const struct hmap *transits, const struct uuid *vm)
     return NULL;
 }
 
+/* Whether the gateway of the datacenter that moved VM 'e' (row 'vm')
+ * arrived in has said, in its Migration row, that its switch has the VM's
+ * new place, 'since_ms' after this gateway saw the move.  A move with no
+ * Migration row, or a gateway that says nothing for 2 s, does not hold
+ * senders back longer. */
+static bool
+peer_ready(struct ovsdb_idl *roam_idl, const struct roamrec_vm *vm,
+           const struct mapping_entry *e, long long int since_ms)
+{
+    const struct roamrec_migration *m = migration_find(roam_idl, vm, e->seq);
+
+    return (!m || since_ms >= 2000
+            || smap_get(&m->external_ids, MAPPING_KEY_READY));
+}
+
 /* Brings 'm' up to date with the VM rows of 'roam_idl'. */
 void
 mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
@@ -222,6 +238,8 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
                 e->old_pseudo_ip = e->pseudo_ip;
                 e->old_until = now + straggler_ms;
                 e->announce_gen = 0;
+                e->peer_ready = false;
+                e->ready_gen = 0;
                 e->stragglers = e->stragglers_written = 0;
             }
             e->seq = row.seq;
@@ -255,6 +273,9 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
                       "no longer redirected", e->name, e->old_dc);
             e->moved = false;
             e->changed = true;
+        } else if (e->moved && !e->peer_ready) {
+            e->peer_ready = peer_ready(roam_idl, row, e,
+                                       now - (e->old_until - straggler_ms));
         }
     }
 }
@@ -274,7 +295,8 @@ mapping_next_expiry(const struct mapping *m)
     return next;
 }
 
-/* Returns the entry whose real or pseudo MAC is 'mac', or NULL. */
+/* Returns the entry whose real or pseudo MAC is 'mac', or whose old pseudo
+ * MAC it is while that is redirected, or NULL. */
 const struct mapping_entry *
 mapping_find_by_mac(const struct mapping *m, struct eth_addr mac)
 {
@@ -282,7 +304,8 @@ mapping_find_by_mac(const struct mapping *m, struct eth_addr mac)
 
     HMAP_FOR_EACH (e, node, &m->entries) {
         if (eth_addr_equals(e->real_mac, mac)
-            || eth_addr_equals(e->pseudo_mac, mac)) {
+            || eth_addr_equals(e->pseudo_mac, mac)
+            || (e->moved && eth_addr_equals(e->old_pseudo_mac, mac))) {
             return e;
         }
     }

@@ -72,6 +72,12 @@ struct mapping_entry {
     struct eth_addr old_pseudo_mac;
     ovs_be32 old_pseudo_ip;
     long long int old_until;    /* When that ends (time_msec()). */
+    bool peer_ready;            /* The gateway of its new datacenter has
+                                 * its new place in its switch: senders
+                                 * may be told to use it. */
+    uint64_t ready_gen;         /* Where it arrived: this gateway's switch
+                                 * has its new place once flowctl applies
+                                 * this generation (0: said so already). */
     /* Frames that its redirects took (S0.7): as last read, being read,
      * and as many as the Migration row shows. */
     int64_t stragglers, stragglers_next, stragglers_written;
@@ -92,6 +98,11 @@ void mapping_init(struct mapping *);
 void mapping_destroy(struct mapping *);
 void mapping_run(struct mapping *, struct ovsdb_idl *roam_idl,
                  long long int straggler_ms);
+
+/* The Migration row's external_ids key in which the gateway of the
+ * datacenter a VM arrived in says that its switch has the VM's new place
+ * (its value: that gateway's name). */
+#define MAPPING_KEY_READY "roam-gateway-ready"
 long long int mapping_next_expiry(const struct mapping *);
 const struct mapping_entry *mapping_find_by_mac(const struct mapping *,
                                                 struct eth_addr);

@@ -24,6 +24,7 @@
 #include "db/migration.h"
 #include "db/roam-idl.h"
 #include "db/roamdb.h"
+#include "lib/pseudo-id.h"
 #include "roamd/core/appctl.h"
 #include "roamd/core/context.h"
 #include "roamd/core/dpgate.h"
@@ -69,13 +70,27 @@ static bool
 cross_dc_rewrite(const struct roamrec_vm *vm, const struct roamrec_host *to,
                  const struct roamrec_host *chassis, struct gate_rewrite *rw)
 {
-    return (to && to->datacenter && chassis->datacenter
-            && to->datacenter != chassis->datacenter
-            && vm->pseudo_mac && vm->pseudo_ip
-            && eth_addr_from_string(vm->real_mac, &rw->from_mac)
-            && ip_parse(vm->real_ip, &rw->from_ip)
-            && eth_addr_from_string(vm->pseudo_mac, &rw->to_mac)
-            && ip_parse(vm->pseudo_ip, &rw->to_ip));
+    struct pseudo_id_layout layout;
+    struct pseudo_id self;
+
+    if (!to || !to->datacenter || !chassis->datacenter
+        || to->datacenter == chassis->datacenter
+        || !vm->pseudo_mac || !vm->pseudo_ip
+        || !eth_addr_from_string(vm->real_mac, &rw->from_mac)
+        || !ip_parse(vm->real_ip, &rw->from_ip)
+        || !eth_addr_from_string(vm->pseudo_mac, &rw->to_mac)
+        || !ip_parse(vm->pseudo_ip, &rw->to_ip)
+        || pseudo_id_layout_parse(&layout, chassis->datacenter->pseudo_layout)) {
+        return false;
+    }
+    /* This host's own pseudo MAC: its position, VM index 0. */
+    self = (struct pseudo_id) {
+        .dc = chassis->datacenter->number,
+        .pod = chassis->pod,
+        .host = chassis->index,
+    };
+    return !pseudo_id_prefix(&layout, &self, PSEUDO_ID_SCOPE_HOST, NULL, NULL,
+                             rw->src_mac.ea, NULL);
 }
 
 /* Arms held VM 'v''s departure flow for migration 'm' of 'vm': the pause
@@ -325,9 +340,16 @@ departure_leave(struct follow *f, struct fvm *v, const struct roamrec_vm *vm,
     struct gate_rewrite rw;
     bool cross = cross_dc_rewrite(vm, vm->host, ctx->chassis, &rw);
 
+    if (cross && v->cross_dc) {
+        /* To its old pseudo identity, which its new datacenter's gateway
+         * takes back to its real one even before it sees it arrive. */
+        rw.to_mac = v->depart_rw.to_mac;
+        rw.to_ip = v->depart_rw.to_ip;
+    }
+
     rule_sync_render(vm, up, true, &flows);
     fvm_set_flows(v, fc, &flows);
-    /* To another datacenter: addressed to where it is now. */
+    /* To another datacenter: addressed to a pseudo identity of its. */
     gate_departure_flows(fvm_gate_id(f, v), 0, v->mac, up, false,
                          cross ? &rw : NULL, &gates);
     fvm_set_gates(v, fc, &gates);

@@ -242,19 +242,29 @@ gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,
     char *rewrite, *unrewrite;
     int i;
 
-    rewrite = (rw
-               ? xasprintf("roam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
-                           "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
-                           "to_ip="IP_FMT"),",
-                           ETH_ADDR_ARGS(rw->from_mac), IP_ARGS(rw->from_ip),
-                           ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip))
-               : xstrdup(""));
     /* Armed, the frame is rewritten for the divert and back for the
-     * tables (the gate commits the rewrite before it diverts). */
+     * tables (the gate commits the rewrite before it diverts); its source
+     * MAC waits in registers 10 and 11. */
+    rewrite = (rw
+               ? xasprintf("%sroam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
+                           "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
+                           "to_ip="IP_FMT"),mod_dl_src:"ETH_ADDR_FMT",",
+                           (divert
+                            ? "move:NXM_OF_ETH_SRC[0..31]->NXM_NX_REG10[],"
+                              "move:NXM_OF_ETH_SRC[32..47]->"
+                              "NXM_NX_REG11[0..15],"
+                            : ""),
+                           ETH_ADDR_ARGS(rw->from_mac), IP_ARGS(rw->from_ip),
+                           ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip),
+                           ETH_ADDR_ARGS(rw->src_mac))
+               : xstrdup(""));
     unrewrite = (rw && divert
                  ? xasprintf("roam_rewrite(side=dst,from_mac="ETH_ADDR_FMT","
                              "from_ip="IP_FMT",to_mac="ETH_ADDR_FMT","
-                             "to_ip="IP_FMT"),",
+                             "to_ip="IP_FMT"),"
+                             "move:NXM_NX_REG10[]->NXM_OF_ETH_SRC[0..31],"
+                             "move:NXM_NX_REG11[0..15]->"
+                             "NXM_OF_ETH_SRC[32..47],",
                              ETH_ADDR_ARGS(rw->to_mac), IP_ARGS(rw->to_ip),
                              ETH_ADDR_ARGS(rw->from_mac),
                              IP_ARGS(rw->from_ip))

@@ -83,10 +83,14 @@ void gate_detour_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
 void gate_settle_flows(uint32_t id, struct eth_addr mac, ofp_port_t uplink,
                        struct sset *flows);
 /* A rewrite of a departing VM's frames, from its real identity to the
- * pseudo identity that takes them to another datacenter. */
+ * pseudo identity that takes them to another datacenter, and of their
+ * source MAC to 'src_mac' (this host's own pseudo MAC): a frame sent back
+ * into the datacenter's switches must not teach them that its sender is
+ * behind this host. */
 struct gate_rewrite {
     struct eth_addr from_mac, to_mac;
     ovs_be32 from_ip, to_ip;
+    struct eth_addr src_mac;
 };
 
 void gate_departure_flows(uint32_t id, uint64_t dp_id, struct eth_addr mac,

@@ -272,11 +272,11 @@ test_tunnels_from_the_database() {
 
 # VM 1 moves from dc1 to dc2 (the database as a cross-datacenter migration
 # leaves it): at dc1's gateway, frames still addressed to its real MAC (dc1's
-# senders) or to its old pseudo identity (other datacenters') go on to dc2
-# on its new pseudo identity (S0.7); each stale sender gets one unicast
-# gratuitous ARP with the new pseudo MAC a second (S2.3), and each of its
-# frames is counted as a straggler; after the
-# straggler timeout the redirects go.
+# senders) or to its old pseudo identity (other datacenters') go on to dc2's
+# gateway, addressed to its old pseudo identity, which dc2's gateway takes
+# back to its real one (S0.7); each stale sender gets one unicast gratuitous
+# ARP with the new pseudo MAC a second (S2.3); after the straggler timeout
+# the redirects go.
 test_vm_moves_to_another_datacenter() {
     # Long enough for every check below, under load.
     gw_setup --straggler-timeout=15000
@@ -286,7 +286,7 @@ test_vm_moves_to_another_datacenter() {
     WAIT_TIMEOUT=15 wait_until gw_flow_count_is 27
     move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 27
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 28
 
     # A dc1 sender that still has VM 1's real MAC: on to dc2, and told.
     local S_MAC=52:54:00:00:03:01 S_IP=10.0.0.31
@@ -295,11 +295,11 @@ test_vm_moves_to_another_datacenter() {
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
         "eth(src=$S_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=$S_IP,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=2001,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
-        "ip $S_MAC>$N1_MAC $S_IP>$N1_IP"
+        "ip $S_MAC>$P1_MAC $S_IP>$P1_IP"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
         "arp op=2 $N1_MAC>$S_MAC sha=$N1_MAC spa=$VM1_IP tha=$N1_MAC tpa=$VM1_IP"
     WAIT_TIMEOUT=10 wait_until sh -c "[ \$(ovs-appctl -t '$T/gw1/roamd.ctl' coverage/read-counter gateway_stale_notice) -ge 1 ]"
-    WAIT_TIMEOUT=10 wait_until frame_count_is gw1 to-dc2 "$S_MAC>$N1_MAC" 2
+    WAIT_TIMEOUT=10 wait_until frame_count_is gw1 to-dc2 "$S_MAC>$P1_MAC" 2
     check_eq 1 "$(frames_at gw1 fabric | grep -c "arp op=2 $N1_MAC>$S_MAC")" "one notice for the two frames"
 
     # A dc3 sender that still has VM 1's old pseudo identity: through the
@@ -307,7 +307,7 @@ test_vm_moves_to_another_datacenter() {
     as gw1 check ovs-appctl netdev-dummy/receive to-dc3 \
         "eth(src=0a:30:01:04:00:00,dst=$P1_MAC),eth_type(0x0800),ipv4(src=100.76.0.65,dst=$P1_IP,proto=17,ttl=64,frag=no),udp(src=3000,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
-        "ip 0a:30:01:04:00:00>$N1_MAC"
+        "ip 0a:30:01:04:00:00>$P1_MAC"
 
     # The straggler time ends: the redirects go.
     WAIT_TIMEOUT=30 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
@@ -336,7 +336,7 @@ move_vm1_to_dc2() {
 test_gateway_killed_mid_move() {
     gw_setup --straggler-timeout=60000
     move_vm1_to_dc2
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 22
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 23
     # A leftover of roamd's (its cookie) and a flow of the operator's.
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x524f414d47570000,table=21,priority=100,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x77,table=21,priority=90,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
@@ -345,16 +345,16 @@ test_gateway_killed_mid_move() {
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
         "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.41,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4000,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
-        "ip $VM2_MAC>$N1_MAC 10.0.0.41>$N1_IP"
-    check_eq 24 "$(gw_flow_count)" "flows while roamd is down"
+        "ip $VM2_MAC>$P1_MAC 10.0.0.41>$P1_IP"
+    check_eq 25 "$(gw_flow_count)" "flows while roamd is down"
 
     roamd_start gw1 "$T/db/db.sock" gw1 --straggler-timeout=60000
     WAIT_TIMEOUT=15 wait_until grep -q "reconciled with the switch: 1 moved VMs' old identities taken back, 1 flows left over removed" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 23
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 24
     check_contains "$(as gw1 ovs-ofctl dump-flows br-gw table=21)" "cookie=0x77"
     # Stragglers still go on to dc2.
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
         "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.42,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4001,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
-        "ip $VM2_MAC>$N1_MAC 10.0.0.42>$N1_IP"
+        "ip $VM2_MAC>$P1_MAC 10.0.0.42>$P1_IP"
 }
