@@ -566,10 +566,18 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
         put_output(&ofpacts, tunnels[i].ofport);
         add_flow(flows, GW_T_FORWARD, PRIO_ENTRY, &match, &ofpacts);
 
-        /* Frames in transit to datacenter N (register 0 holds N + 1). */
+        /* Frames in transit to datacenter N (register 0 holds N + 1),
+         * also back out the tunnel they came in on (a VM's frames that
+         * its old datacenter sends back to where they came from):
+         * OpenFlow sends a frame to its own in_port only when asked. */
         match_init_catchall(&match);
         match_set_reg(&match, 0, tunnels[i].dc + 1);
         add_flow(flows, GW_T_FORWARD, PRIO_ENTRY + 10, &match, &ofpacts);
+
+        ofpbuf_clear(&ofpacts);
+        put_output(&ofpacts, OFPP_IN_PORT);
+        match_set_in_port(&match, tunnels[i].ofport);
+        add_flow(flows, GW_T_FORWARD, PRIO_ENTRY + 20, &match, &ofpacts);
     }
     ofpbuf_uninit(&ofpacts);
 }

@@ -42,7 +42,8 @@
  *      its pseudo identity as source (roam_rewrite).
  *  22  forward: by the datacenter field of the destination pseudo MAC, one
  *      flow per datacenter, to that datacenter's tunnel; frames in transit
- *      by register 0, one flow per datacenter too.  The router's frames for
+ *      and stragglers by register 0, two flows per datacenter (one sends
+ *      back out the tunnel a frame came in on).  The router's frames for
  *      the datacenter's own hosts go to the fabric.
  *  23  stale-sender notice (S2.3): a frame to a stale address goes to
  *      roamd (userdata "GS"), which counts it and answers its sender, once
