@@ -132,12 +132,14 @@ test_kill_roamd_at_every_point_of_a_move() {
 # all members.  The leader is killed while the VM moves to hv2, and the
 # move completes; the VM then moves back on the two members left.
 cluster_member_killed_during_migration() {
+    local dst_dc=${1:-dc1}
     roamdb_cluster_start 3
     local all=$ROAM_CLUSTER_REMOTES
     export ROAM_DB=$all
     check roamctl dc add dc1 1
+    [ "$dst_dc" = dc1 ] || check roamctl dc add "$dst_dc" 2
     check roamctl host add hv1 dc1 0 1
-    check roamctl host add hv2 dc1 0 2
+    check roamctl host add hv2 "$dst_dc" 0 2
     crash_hv hv1 "$all"
     crash_hv hv2 "$all"
     plug hv1
@@ -164,11 +166,13 @@ test_cluster_member_killed_during_migration() {
     cluster_member_killed_during_migration
 }
 
-# The same over SSL, as between datacenters: the members' Raft traffic and
-# every client connection (roamctl, roamd) use certificates made with
-# ovs-pki (issue 12).
+# The same over SSL, as between datacenters, for a VM that moves from dc1
+# to dc2 and back: the members' Raft traffic and every client connection
+# (roamctl, roamd) use certificates made with ovs-pki (issue 12).
 test_cluster_member_killed_during_migration_over_ssl() {
-    ROAM_DB_SSL=1 cluster_member_killed_during_migration
+    ROAM_DB_SSL=1 cluster_member_killed_during_migration dc2
+    check_eq "dc2" "$(roamctl host list | awk '$1 == "hv2" {print $2}')" \
+        "hv2's datacenter"
     check_contains "$ROAM_CLUSTER_REMOTES" "ssl:127.0.0.1:"
     check grep -q "ssl:127.0.0.1" "$T/s2/ovsdb-server.log"
     # Without a certificate, the database is out of reach.
