@@ -151,7 +151,7 @@ straggler_flow(uint8_t table, const struct mapping_entry *e,
                 e->old_pseudo_mac, e->old_pseudo_ip);
     put_set(&ofpacts, MFF_REG0, &dc);
     put_resubmit(&ofpacts, (table == GW_T_OUT_DST ? GW_T_OUT_SRC
-                            : GW_T_FORWARD));
+                            : GW_T_IN_SRC));
     add_straggler_flow(flows, table, &match, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
@@ -218,7 +218,7 @@ transit_flows(const struct mapping_entry *e, uint32_t local_dc,
             ofpbuf_clear(&ofpacts);
             match_set_dl_dst(&match, e->pseudo_mac);
             put_set(&ofpacts, MFF_REG0, &dc);
-            put_resubmit(&ofpacts, GW_T_FORWARD);
+            put_resubmit(&ofpacts, GW_T_IN_SRC);
             add_flow(flows, GW_T_IN_DST, PRIO_ENTRY + 10, &match,
                      &ofpacts);
         }
@@ -349,16 +349,6 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
             add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
         }
 
-        /* Its frames turned back carry its pseudo MAC as source: the
-         * datacenter's switches must not learn its real MAC behind the
-         * gateway. */
-        ofpbuf_clear(&ofpacts);
-        match_init_catchall(&match);
-        match_set_dl_src(&match, e->real_mac);
-        put_set(&ofpacts, MFF_ETH_SRC, &e->pseudo_mac);
-        put_output(&ofpacts, OFPP_IN_PORT);
-        add_flow(flows, GW_T_TURN, PRIO_ENTRY, &match, &ofpacts);
-
         /* In: its pseudo destination becomes its real one. */
         ofpbuf_clear(&ofpacts);
         match_init_catchall(&match);
@@ -380,23 +370,22 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_OUT_SRC);
         add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
 
+        /* In: from its pseudo IPv4 address, its real one.  Its source MAC
+         * stays the pseudo MAC, the one the ARP answer gave for it: the
+         * datacenter's switches learn that behind the gateway, and never
+         * its real MAC, which stays free to be learnt where the VM arrives
+         * if it moves here.  (A frame that this gateway sends back to
+         * another datacenter, in transit, goes through here too: it leaves
+         * with its sender's real IPv4 address.) */
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_dl_type(&match, htons(ETH_TYPE_IP));
+        match_set_dl_src(&match, e->pseudo_mac);
+        match_set_nw_src(&match, e->pseudo_ip);
+        put_set(&ofpacts, MFF_IPV4_SRC, &e->real_ip);
+        put_resubmit(&ofpacts, GW_T_DELIVER);
+        add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     }
-
-    /* In: from its pseudo IPv4 address, its real one.  Its source MAC
-     * stays the pseudo MAC, the one the ARP answer gave for it: the
-     * datacenter's switches learn that behind the gateway, and never its
-     * real MAC, which stays free to be learnt where the VM arrives if it
-     * moves here.  For one of the datacenter's own VMs too: a frame of its
-     * can come back from another datacenter, in transit to a VM that is
-     * arriving here. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&match);
-    match_set_dl_type(&match, htons(ETH_TYPE_IP));
-    match_set_dl_src(&match, e->pseudo_mac);
-    match_set_nw_src(&match, e->pseudo_ip);
-    put_set(&ofpacts, MFF_IPV4_SRC, &e->real_ip);
-    put_resubmit(&ofpacts, GW_T_DELIVER);
-    add_flow(flows, GW_T_IN_SRC, PRIO_ENTRY, &match, &ofpacts);
     if (e->moved) {
         straggler_flows(e, local_dc, flows);
     }
@@ -474,11 +463,13 @@ router_flows(ofp_port_t fabric, ofp_port_t router, struct eth_addr router_mac,
  * classification of ports, and forwarding by datacenter prefix of the
  * pseudo MAC ('layout'), toward the 'n_tunnels' tunnels, and in from them
  * to 'fabric'.  With a 'router' port (not OFPP_NONE), its frames and the
- * fabric's frames to 'router_mac' cross between the two. */
+ * fabric's frames to 'router_mac' cross between the two.  Frames turned
+ * back to where they came from get 'gw_mac', the gateway's own, as
+ * source. */
 void
 gateway_flows_fabric(const struct pseudo_id_layout *layout,
                      ofp_port_t fabric, ofp_port_t router,
-                     struct eth_addr router_mac,
+                     struct eth_addr router_mac, struct eth_addr gw_mac,
                      const struct gateway_tunnel *tunnels, size_t n_tunnels,
                      struct oflows *flows)
 {
@@ -538,9 +529,12 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     put_output(&ofpacts, fabric);
     add_flow(flows, GW_T_DELIVER, PRIO_PASS, &match, &ofpacts);
 
-    /* Turned back, from any other sender (the router's MAC is the
-     * gateway's own). */
+    /* Turned back: the gateway's own MAC as source, so that the
+     * datacenter's switches never learn the sender behind the gateway. */
     ofpbuf_clear(&ofpacts);
+    if (!eth_addr_is_zero(gw_mac)) {
+        put_set(&ofpacts, MFF_ETH_SRC, &gw_mac);
+    }
     put_output(&ofpacts, OFPP_IN_PORT);
     add_flow(flows, GW_T_TURN, PRIO_PASS, &match, &ofpacts);
 
@@ -578,6 +572,14 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
         put_output(&ofpacts, OFPP_IN_PORT);
         match_set_in_port(&match, tunnels[i].ofport);
         add_flow(flows, GW_T_FORWARD, PRIO_ENTRY + 20, &match, &ofpacts);
+
+        /* ...which come in from a tunnel, their source made real (table
+         * 31), rather than delivered. */
+        ofpbuf_clear(&ofpacts);
+        put_resubmit(&ofpacts, GW_T_FORWARD);
+        match_init_catchall(&match);
+        match_set_reg(&match, 0, tunnels[i].dc + 1);
+        add_flow(flows, GW_T_DELIVER, PRIO_ENTRY, &match, &ofpacts);
     }
     ofpbuf_uninit(&ofpacts);
 }

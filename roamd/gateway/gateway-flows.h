@@ -51,21 +51,20 @@
  *      sender should use.
  *  24  turn back: a frame that a redirect sends back out the port it came
  *      in on (to a VM of this datacenter that its sender addressed as if
- *      it were elsewhere) gets, if it is from one of the datacenter's VMs,
- *      that VM's pseudo MAC as source, its IPv4 address unchanged: the
- *      datacenter's switches must never learn a local VM's real MAC behind
- *      the gateway.
+ *      it were elsewhere) gets the gateway's own MAC as source, its IPv4
+ *      address unchanged: the datacenter's switches must never learn a
+ *      local sender behind the gateway.
  *  30  in, destination (S0.6): a frame for one of the datacenter's VMs,
  *      addressed to its pseudo identity, gets its real one.
- *  31  in, source: a frame from a VM (of another datacenter, or of this
- *      one coming back in transit) gets that VM's
+ *  31  in, source: a frame from another datacenter's VM gets that VM's
  *      real IPv4 address as source, and keeps its pseudo MAC, the one the
  *      ARP answer gave for it (a VM sees its own identity and every
  *      peer's IPv4 address real; a peer in another datacenter, behind the
  *      gateway, has its pseudo MAC).  The datacenter's switches thus never
  *      learn another datacenter's VM's real MAC behind the gateway, and a
  *      VM that moves here is found where it arrives.
- *  32  deliver: out to the fabric.
+ *  32  deliver: out to the fabric; frames in transit (register 0) back to
+ *      table 22 instead, one flow per datacenter.
  *
  * For a VM that moved to another datacenter, for a straggler timeout:
  * frames addressed to it as it was (its real MAC where it left, its old
@@ -83,8 +82,7 @@
  *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
- * datacenter's VMs (20, 21, 24, 30, 31), three for each other VM (10,
- * 20, 31).  The
+ * datacenter's VMs (20, 21, 30), three for each other VM (10, 20, 31).  The
  * forwarding flows number O(datacenters). */
 
 #include <stdint.h>
@@ -128,7 +126,7 @@ void gateway_flows_vm(const struct mapping_entry *, uint32_t local_dc,
                       struct oflows *);
 void gateway_flows_fabric(const struct pseudo_id_layout *,
                           ofp_port_t fabric, ofp_port_t router,
-                          struct eth_addr router_mac,
+                          struct eth_addr router_mac, struct eth_addr gw_mac,
                           const struct gateway_tunnel *, size_t n_tunnels,
                           struct oflows *);
 

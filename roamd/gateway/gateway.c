@@ -68,6 +68,8 @@ struct gateway_place {
     ofp_port_t fabric;
     ofp_port_t router;                  /* OFPP_NONE if none. */
     struct eth_addr router_mac;
+    struct eth_addr gw_mac;             /* The router's, or the gateway's
+                                         * position's pseudo MAC. */
     struct gateway_tunnel *tunnels;
     size_t n_tunnels;
 };
@@ -204,6 +206,7 @@ place_equals(const struct gateway_place *a, const struct gateway_place *b)
     return (a->fc == b->fc && a->dc == b->dc && a->fabric == b->fabric
             && a->router == b->router
             && eth_addr_equals(a->router_mac, b->router_mac)
+            && eth_addr_equals(a->gw_mac, b->gw_mac)
             && !memcmp(&a->layout, &b->layout, sizeof a->layout)
             && a->n_tunnels == b->n_tunnels
             && !memcmp(a->tunnels, b->tunnels,
@@ -536,6 +539,20 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
     }
     now.fc = fc;
     now.dc = dc->number;
+    if (now.router != OFPP_NONE) {
+        now.gw_mac = now.router_mac;
+    } else {
+        struct pseudo_id self = {
+            .dc = dc->number,
+            .pod = ctx->chassis->pod,
+            .host = ctx->chassis->index,
+        };
+
+        if (pseudo_id_prefix(&now.layout, &self, PSEUDO_ID_SCOPE_HOST, NULL,
+                             NULL, now.gw_mac.ea, NULL)) {
+            now.gw_mac = eth_addr_zero;
+        }
+    }
 
     mapping_run(&gw->mapping, ctx->roam_idl, gw->straggler_ms);
     if (!place_equals(&now, &gw->place)) {
@@ -546,8 +563,8 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
                   "port %"PRIu16", %"PRIuSIZE" tunnels", now.dc, br->name,
                   ofp_to_u16(now.fabric), now.n_tunnels);
         gateway_flows_fabric(&now.layout, now.fabric, now.router,
-                             now.router_mac, now.tunnels, now.n_tunnels,
-                             &flows);
+                             now.router_mac, now.gw_mac, now.tunnels,
+                             now.n_tunnels, &flows);
         flowctl_replace_owner(fc, &gw->fabric_owner, &flows);
         oflows_destroy(&flows);
         free(gw->place.tunnels);

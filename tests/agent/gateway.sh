@@ -50,7 +50,7 @@ gw_setup() {
         gateway/mappings | grep -q '^if-vm2 .* remote'"
     WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
         external_ids:roam-applied-gen
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 23
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 22
 }
 
 vm_has_pseudo_id() {
@@ -209,7 +209,7 @@ test_older_sequence_number_is_ignored() {
     check roamctl vm list
     check ovsdb-client transact unix:$T/db/db.sock '["roam",
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 19
 }
 
 iface_option_is() {
@@ -286,7 +286,7 @@ test_vm_moves_to_another_datacenter() {
     WAIT_TIMEOUT=15 wait_until gw_flow_count_is 29
     move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 30
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 32
 
     # A dc1 sender that still has VM 1's real MAC: on to dc2, and told.
     local S_MAC=52:54:00:00:03:01 S_IP=10.0.0.31
@@ -311,7 +311,7 @@ test_vm_moves_to_another_datacenter() {
 
     # The straggler time ends: the redirects go.
     WAIT_TIMEOUT=30 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 27
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 29
 }
 
 # move_vm1_to_dc2: the database as VM 1's move from hv1 (dc1) to hv2 (dc2)
@@ -336,7 +336,7 @@ move_vm1_to_dc2() {
 test_gateway_killed_mid_move() {
     gw_setup --straggler-timeout=60000
     move_vm1_to_dc2
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 24
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 25
     # A leftover of roamd's (its cookie) and a flow of the operator's.
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x524f414d47570000,table=21,priority=100,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x77,table=21,priority=90,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
@@ -346,11 +346,11 @@ test_gateway_killed_mid_move() {
         "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.41,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4000,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
         "ip $VM2_MAC>$P1_MAC 10.0.0.41>$P1_IP"
-    check_eq 26 "$(gw_flow_count)" "flows while roamd is down"
+    check_eq 27 "$(gw_flow_count)" "flows while roamd is down"
 
     roamd_start gw1 "$T/db/db.sock" gw1 --straggler-timeout=60000
     WAIT_TIMEOUT=15 wait_until grep -q "reconciled with the switch: 1 moved VMs' old identities taken back, 1 flows left over removed" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 25
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 26
     check_contains "$(as gw1 ovs-ofctl dump-flows br-gw table=21)" "cookie=0x77"
     # Stragglers still go on to dc2.
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
