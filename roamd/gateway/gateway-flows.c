@@ -334,21 +334,6 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
         put_resubmit(&ofpacts, GW_T_FORWARD);
         add_flow(flows, GW_T_OUT_SRC, PRIO_ENTRY, &match, &ofpacts);
 
-        /* A VM that arrived from another datacenter still addresses this
-         * one by the pseudo MAC it learnt there: back to the fabric, to its
-         * real MAC, and the sender told. */
-        if (!e->transit_dc) {
-            ofpbuf_clear(&ofpacts);
-            match_init_catchall(&match);
-            match_set_dl_type(&match, htons(ETH_TYPE_IP));
-            match_set_dl_dst(&match, e->pseudo_mac);
-            put_rewrite(&ofpacts, ROAM_REWRITE_DST, e->pseudo_mac,
-                        e->pseudo_ip, e->real_mac, e->real_ip);
-            put_resubmit(&ofpacts, GW_T_NOTICE);
-            put_resubmit(&ofpacts, GW_T_TURN);
-            add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY, &match, &ofpacts);
-        }
-
         /* In: its pseudo destination becomes its real one. */
         ofpbuf_clear(&ofpacts);
         match_init_catchall(&match);
@@ -468,7 +453,7 @@ router_flows(ofp_port_t fabric, ofp_port_t router, struct eth_addr router_mac,
  * source. */
 void
 gateway_flows_fabric(const struct pseudo_id_layout *layout,
-                     ofp_port_t fabric, ofp_port_t router,
+                     uint32_t local_dc, ofp_port_t fabric, ofp_port_t router,
                      struct eth_addr router_mac, struct eth_addr gw_mac,
                      const struct gateway_tunnel *tunnels, size_t n_tunnels,
                      struct oflows *flows)
@@ -542,6 +527,35 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     ofpbuf_clear(&ofpacts);
     put_notice_actions(&ofpacts);
     add_flow(flows, GW_T_NOTICE, PRIO_PASS, &match, &ofpacts);
+
+    /* A VM that arrived from another datacenter still addresses a VM of
+     * this one by the pseudo MAC it learnt there: its sender told, the
+     * frame goes through table 30 like a frame from a tunnel, and table 32
+     * turns it back (register 1) out the port it came in on. */
+    {
+        struct pseudo_id id = { .dc = local_dc };
+        struct eth_addr mac, mask;
+        uint32_t ip, ip_mask;
+        ovs_be32 turn = htonl(1);
+
+        if (!pseudo_id_prefix(layout, &id, PSEUDO_ID_SCOPE_DC, &ip, &ip_mask,
+                              mac.ea, mask.ea)) {
+            ofpbuf_clear(&ofpacts);
+            match_init_catchall(&match);
+            match_set_dl_type(&match, htons(ETH_TYPE_IP));
+            match_set_dl_dst_masked(&match, mac, mask);
+            put_resubmit(&ofpacts, GW_T_NOTICE);
+            put_set(&ofpacts, MFF_REG1, &turn);
+            put_resubmit(&ofpacts, GW_T_IN_DST);
+            add_flow(flows, GW_T_OUT_DST, PRIO_ENTRY - 50, &match, &ofpacts);
+
+            ofpbuf_clear(&ofpacts);
+            match_init_catchall(&match);
+            match_set_reg(&match, 1, 1);
+            put_resubmit(&ofpacts, GW_T_TURN);
+            add_flow(flows, GW_T_DELIVER, PRIO_ENTRY + 10, &match, &ofpacts);
+        }
+    }
 
     /* Forward: one flow per other datacenter, on the datacenter field of
      * the destination pseudo MAC. */

@@ -82,7 +82,7 @@
  *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
- * datacenter's VMs (20, 21, 30), three for each other VM (10, 20, 31).  The
+ * datacenter's VMs (21, 30), three for each other VM (10, 20, 31).  The
  * forwarding flows number O(datacenters). */
 
 #include <stdint.h>
@@ -124,7 +124,7 @@ struct gateway_tunnel {
 
 void gateway_flows_vm(const struct mapping_entry *, uint32_t local_dc,
                       struct oflows *);
-void gateway_flows_fabric(const struct pseudo_id_layout *,
+void gateway_flows_fabric(const struct pseudo_id_layout *, uint32_t local_dc,
                           ofp_port_t fabric, ofp_port_t router,
                           struct eth_addr router_mac, struct eth_addr gw_mac,
                           const struct gateway_tunnel *, size_t n_tunnels,

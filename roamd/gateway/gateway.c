@@ -562,7 +562,7 @@ gateway_run(struct gateway *gw, const struct roamd_ctx *ctx)
         VLOG_INFO("gateway of datacenter %"PRIu32" on bridge %s: fabric "
                   "port %"PRIu16", %"PRIuSIZE" tunnels", now.dc, br->name,
                   ofp_to_u16(now.fabric), now.n_tunnels);
-        gateway_flows_fabric(&now.layout, now.fabric, now.router,
+        gateway_flows_fabric(&now.layout, now.dc, now.fabric, now.router,
                              now.router_mac, now.gw_mac, now.tunnels,
                              now.n_tunnels, &flows);
         flowctl_replace_owner(fc, &gw->fabric_owner, &flows);

@@ -50,7 +50,7 @@ gw_setup() {
         gateway/mappings | grep -q '^if-vm2 .* remote'"
     WAIT_TIMEOUT=15 wait_until as gw1 ovs-vsctl get bridge br-gw \
         external_ids:roam-applied-gen
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 22
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 23
 }
 
 vm_has_pseudo_id() {
@@ -171,6 +171,17 @@ test_core_and_egress_rewrites() {
     # Forwarding is one flow per datacenter, not per VM.
     check_eq 1 "$(as gw1 ovs-ofctl dump-flows br-gw table=22 --no-stats | grep -c priority=100)" "forwarding flows"
     check_not_contains "$(as gw1 ovs-appctl dpctl/dump-flows)" "userspace("
+
+    # A VM of dc1 that still addresses VM 1 by its pseudo MAC (as a VM
+    # that arrived from another datacenter would): turned back to the
+    # fabric at VM 1's real MAC, from the gateway's own MAC, and told.
+    as gw1 check ovs-appctl netdev-dummy/receive fabric \
+        "eth(src=52:54:00:00:09:09,dst=$P1_MAC),eth_type(0x0800),ipv4(src=10.0.0.99,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=5,dst=5)"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        ">$VM1_MAC 10.0.0.99>$VM1_IP"
+    check_not_contains "$(frames_at gw1 fabric | grep '10.0.0.99>')" "52:54:00:00:09:09>"
+    WAIT_TIMEOUT=10 wait_until frames_at_include gw1 fabric \
+        "arp op=2 $VM1_MAC>52:54:00:00:09:09 sha=$VM1_MAC spa=$VM1_IP"
 }
 
 # ovsdb_set_vm VM SETTINGS: writes VM's row by hand, as a lagging replica
@@ -209,7 +220,7 @@ test_older_sequence_number_is_ignored() {
     check roamctl vm list
     check ovsdb-client transact unix:$T/db/db.sock '["roam",
         {"op":"delete","table":"VM","where":[["name","==","if-vm2"]]}]'
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 19
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 20
 }
 
 iface_option_is() {
@@ -283,10 +294,10 @@ test_vm_moves_to_another_datacenter() {
     check roamctl dc add dc3 3
     as gw1 check ovs-vsctl add-port br-gw to-dc3 -- set interface to-dc3 \
         type=dummy ofport_request=3 external_ids:roam-remote-dc=3
-    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 29
+    WAIT_TIMEOUT=15 wait_until gw_flow_count_is 30
     move_vm1_to_dc2
     WAIT_TIMEOUT=10 wait_until grep -q "VM if-vm1: moved from datacenter 1 to 2" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 32
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 34
 
     # A dc1 sender that still has VM 1's real MAC: on to dc2, and told.
     local S_MAC=52:54:00:00:03:01 S_IP=10.0.0.31
@@ -311,7 +322,7 @@ test_vm_moves_to_another_datacenter() {
 
     # The straggler time ends: the redirects go.
     WAIT_TIMEOUT=30 wait_until grep -q "VM if-vm1: its old identity in datacenter 1 is no longer redirected" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 29
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 31
 }
 
 # move_vm1_to_dc2: the database as VM 1's move from hv1 (dc1) to hv2 (dc2)
@@ -336,7 +347,7 @@ move_vm1_to_dc2() {
 test_gateway_killed_mid_move() {
     gw_setup --straggler-timeout=60000
     move_vm1_to_dc2
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 25
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 27
     # A leftover of roamd's (its cookie) and a flow of the operator's.
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x524f414d47570000,table=21,priority=100,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
     as gw1 check ovs-ofctl add-flow br-gw "cookie=0x77,table=21,priority=90,ip,dl_dst=0a:30:3f:fc:00:00,actions=drop"
@@ -346,11 +357,11 @@ test_gateway_killed_mid_move() {
         "eth(src=$VM2_MAC,dst=$VM1_MAC),eth_type(0x0800),ipv4(src=10.0.0.41,dst=$VM1_IP,proto=17,ttl=64,frag=no),udp(src=4000,dst=9)"
     WAIT_TIMEOUT=10 wait_until frames_at_include gw1 to-dc2 \
         "ip $VM2_MAC>$P1_MAC 10.0.0.41>$P1_IP"
-    check_eq 27 "$(gw_flow_count)" "flows while roamd is down"
+    check_eq 29 "$(gw_flow_count)" "flows while roamd is down"
 
     roamd_start gw1 "$T/db/db.sock" gw1 --straggler-timeout=60000
     WAIT_TIMEOUT=15 wait_until grep -q "reconciled with the switch: 1 moved VMs' old identities taken back, 1 flows left over removed" "$T/gw1/roamd.log"
-    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 26
+    WAIT_TIMEOUT=10 wait_until gw_flow_count_is 28
     check_contains "$(as gw1 ovs-ofctl dump-flows br-gw table=21)" "cookie=0x77"
     # Stragglers still go on to dc2.
     as gw1 check ovs-appctl netdev-dummy/receive fabric \
