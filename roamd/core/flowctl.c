@@ -733,30 +733,18 @@ process_view_reply(struct flowctl *fc, const struct ofp_header *oh)
     }
 }
 
+/* One flow of the statistics request in flight, to its caller. */
+static void
+stats_flow(struct flowctl *fc, const struct ofputil_flow_stats *fs)
+{
+    fc->stats_cb(fc->stats_aux, fs);
+}
+
 /* One reply of the statistics request in flight. */
 static void
 process_stats_reply(struct flowctl *fc, const struct ofp_header *oh)
 {
-    struct ofpbuf msg = ofpbuf_const_initializer(oh, ntohs(oh->length));
-    struct ofpbuf ofpacts;
-
-    ofpbuf_init(&ofpacts, 64);
-    for (;;) {
-        struct ofputil_flow_stats fs;
-        int retval;
-
-        retval = ofputil_decode_flow_stats_reply(&fs, &msg, false, &ofpacts);
-        if (retval) {
-            if (retval != EOF) {
-                VLOG_WARN_RL(&rl, "%s: bad flow stats reply: %s", fc->bridge,
-                             ofperr_to_string(retval));
-            }
-            break;
-        }
-        fc->stats_cb(fc->stats_aux, &fs);
-    }
-    ofpbuf_uninit(&ofpacts);
-    if (!ofpmp_more(oh)) {
+    if (for_each_dumped_flow(fc, oh, stats_flow)) {
         fc->stats_in_flight = false;
         fc->stats_done(fc->stats_aux);
     }

@@ -290,6 +290,28 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
               n_adopted, n_swept);
 }
 
+/* Sends 'frame' out 'port' of the switch that 'fc' programs. */
+static void
+send_frame(struct flowctl *fc, const struct dp_packet *frame, ofp_port_t port)
+{
+    struct ofputil_packet_out po;
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts;
+
+    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = port;
+    memset(&po, 0, sizeof po);
+    po.packet = dp_packet_data(frame);
+    po.packet_len = dp_packet_size(frame);
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    po.ofpacts = ofpacts.data;
+    po.ofpacts_len = ofpacts.size;
+    flowctl_send(fc, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
+    ofpbuf_uninit(&ofpacts);
+}
+
 /* VM 'e' left this datacenter: its real MAC is now behind the gateway.  A
  * RARP from that MAC out the fabric port teaches the datacenter's switches
  * so, as QEMU's announcement does for a VM that arrives: the frames that
@@ -306,28 +328,14 @@ static void
 announce_moved(const struct gateway *gw, struct flowctl *fc,
                const struct mapping_entry *e)
 {
-    struct ofputil_packet_out po;
     struct dp_packet rarp;
-    uint64_t stub[64 / 8];
-    struct ofpbuf ofpacts;
 
     COVERAGE_INC(gateway_moved_announce);
     VLOG_INFO("VM %s: announcing its real MAC "ETH_ADDR_FMT" behind the "
               "gateway: it left", e->name, ETH_ADDR_ARGS(e->real_mac));
     dp_packet_init(&rarp, 0);
     compose_rarp(&rarp, e->real_mac);
-    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
-    ofpact_put_OUTPUT(&ofpacts)->port = gw->place.fabric;
-    memset(&po, 0, sizeof po);
-    po.packet = dp_packet_data(&rarp);
-    po.packet_len = dp_packet_size(&rarp);
-    po.buffer_id = UINT32_MAX;
-    match_init_catchall(&po.flow_metadata);
-    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
-    po.ofpacts = ofpacts.data;
-    po.ofpacts_len = ofpacts.size;
-    flowctl_send(fc, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
-    ofpbuf_uninit(&ofpacts);
+    send_frame(fc, &rarp, gw->place.fabric);
     dp_packet_uninit(&rarp);
 }
 
@@ -668,12 +676,9 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
 {
     struct gateway *gw = gw_;
     const struct mapping_entry *e;
-    struct ofputil_packet_out po;
     struct dp_packet packet, garp;
     struct arp_eth_header *arp;
     struct eth_addr use;
-    uint64_t stub[64 / 8];
-    struct ofpbuf ofpacts;
     struct flow flow;
 
     dp_packet_use_const(&packet, pi->pin->packet, pi->pin->packet_len);
@@ -708,21 +713,8 @@ gateway_packet_in(void *gw_, const struct pinctrl_packet_in *pi)
                 e->real_ip, e->real_ip);
     arp = dp_packet_l3(&garp);
     arp->ar_tha = use;
-
-    ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
-    ofpact_put_OUTPUT(&ofpacts)->port = pi->pin->flow_metadata.flow.in_port
-                                                                  .ofp_port;
-    memset(&po, 0, sizeof po);
-    po.packet = dp_packet_data(&garp);
-    po.packet_len = dp_packet_size(&garp);
-    po.buffer_id = UINT32_MAX;
-    match_init_catchall(&po.flow_metadata);
-    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
-    po.ofpacts = ofpacts.data;
-    po.ofpacts_len = ofpacts.size;
-    flowctl_send(pi->flowctl,
-                 ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
-    ofpbuf_uninit(&ofpacts);
+    send_frame(pi->flowctl, &garp,
+               pi->pin->flow_metadata.flow.in_port.ofp_port);
     dp_packet_uninit(&garp);
 }
 
