@@ -2,13 +2,16 @@
 
 noinst_LTLIBRARIES += ctl/libroamctl.la
 ctl_libroamctl_la_SOURCES = \
+	ctl/ctl-edge.c \
 	ctl/ctl-migrate.c \
 	ctl/ctl-notice.c \
 	ctl/ctl-private.h \
 	ctl/ctl-topology.c \
 	ctl/ctl-vm.c \
 	ctl/ctl.c \
-	ctl/ctl.h
+	ctl/ctl.h \
+	roamd/edge/edge-config.c \
+	roamd/edge/edge-flows.c
 ctl_libroamctl_la_CPPFLAGS = $(ROAM_CPPFLAGS)
 ctl_libroamctl_la_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 

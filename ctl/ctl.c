@@ -323,6 +323,10 @@ ctl_usage_commands(void)
     }
     printf("  vm paused VM  (to the local roamd: see --target)\n");
     printf("  vm resumed VM  (to the local roamd: see --target)\n");
+    printf("  edge recipe --pair=VPN/VPN[=PREFIX]... --client=PORT... "
+           "[--gateway-mac=MAC]\n"
+           "  edge show [--bridge=BRIDGE] [--switch=TARGET]  (a client "
+           "edge switch)\n");
 }
 
 /* Runs the command in 'argv' (noun, verb, arguments) against the database,
@@ -394,6 +398,13 @@ ctl_check_command(int argc, char *argv[])
     if (!strcmp(argv[0], "vm") && argc >= 2
         && (!strcmp(argv[1], "paused") || !strcmp(argv[1], "resumed"))) {
         return NULL;
+    }
+    if (!strcmp(argv[0], "edge") && argc >= 2
+        && (!strcmp(argv[1], "recipe") || !strcmp(argv[1], "show"))) {
+        return NULL;
+    }
+    if (!strcmp(argv[0], "edge")) {
+        return "\"edge\" takes \"recipe\" or \"show\" (try --help)";
     }
     if (!noun) {
         snprintf(msg, sizeof msg, "unknown command \"%.80s\" (try --help)",

@@ -66,6 +66,8 @@ enum ctl_status ctl_vm_paused(struct ctl_context *, const char *target,
                               int argc, char *argv[]);
 enum ctl_status ctl_vm_resumed(struct ctl_context *, const char *target,
                                int argc, char *argv[]);
+enum ctl_status ctl_edge(struct ctl_context *, int argc, char *argv[],
+                         struct ds *out);
 void ctl_usage_commands(void);
 void ctl_print(const struct ctl_context *, const struct table_style *,
                struct ds *);

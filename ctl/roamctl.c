@@ -155,6 +155,17 @@ main(int argc, char *argv[])
         return finish(&ctx, &style, status);
     }
 
+    if (!strcmp(argv[optind], "edge")) {
+        /* The client edge's switch, or no switch at all. */
+        struct ds out = DS_EMPTY_INITIALIZER;
+
+        ctl_context_init(&ctx, NULL, deadline);
+        status = ctl_edge(&ctx, argc - optind - 1, argv + optind + 1, &out);
+        fputs(ds_cstr(&out), stdout);
+        ds_destroy(&out);
+        return finish(&ctx, &style, status);
+    }
+
     db = roamdb_create(remote);
     error = roamdb_wait_for_contents(db, deadline);
     if (error) {

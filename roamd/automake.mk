@@ -32,6 +32,14 @@ roamd_libroamd_la_SOURCES = \
 	roamd/core/oflow.h \
 	roamd/core/pinctrl.c \
 	roamd/core/pinctrl.h \
+	roamd/edge/edge.c \
+	roamd/edge/edge.h \
+	roamd/edge/edge-check.c \
+	roamd/edge/edge-check.h \
+	roamd/edge/edge-config.c \
+	roamd/edge/edge-config.h \
+	roamd/edge/edge-flows.c \
+	roamd/edge/edge-flows.h \
 	roamd/gateway/gateway.c \
 	roamd/gateway/gateway.h \
 	roamd/gateway/gateway-flows.c \

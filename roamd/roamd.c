@@ -46,6 +46,8 @@
 #include "roamd/core/libvirt-monitor.h"
 #include "roamd/core/link-monitor.h"
 #include "roamd/core/pinctrl.h"
+#include "roamd/edge/edge.h"
+#include "roamd/edge/edge-config.h"
 #include "roamd/gateway/gateway.h"
 #include "roamd/hypervisor/hypervisor.h"
 #include "roamd/hypervisor/vif.h"
@@ -75,6 +77,8 @@ struct roamd {
     struct shash flowctls;      /* Bridge name -> struct flowctl *. */
     struct hypervisor *hypervisor;      /* The hypervisor role. */
     struct gateway *gateway;            /* The gateway role. */
+    struct edge *edge;                  /* The client-edge role (then the
+                                         * only one), or NULL. */
     bool runs_hypervisor;       /* This iteration runs the hypervisor... */
     bool runs_gateway;          /* ...or the gateway role. */
     struct link_monitor *links;
@@ -127,6 +131,18 @@ usage(void)
            "                     ovs-vswitchd)\n"
            "  --migration-retention=MS  how long finished Migration rows\n"
            "                     stay (default 86400000, a day)\n"
+           "  --role=client-edge  run as a client site's edge controller,\n"
+           "                     with no roam database (other roles come\n"
+           "                     from Host.role), configured by:\n"
+           "  --edge-bridge=BRIDGE   the client site's switch (br-edge)\n"
+           "  --edge-pair=VPN/VPN[=PREFIX]  two VPNs that reach the same\n"
+           "                     subnet in two datacenters; a VPN is\n"
+           "                     vlan:ID@PORT or vni:ID@PORT (repeatable)\n"
+           "  --edge-client=PORT a client-facing port (repeatable)\n"
+           "  --edge-gateway-mac=MAC  only frames from this MAC on a VPN\n"
+           "                     teach or move an address\n"
+           "  --edge-mode=controller|learn  who checks and flips: roamd\n"
+           "                     (default) or the switch's learn actions"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -146,6 +162,9 @@ struct roamd_options {
     const char *vswitchd_target;
     long long int retention_ms;
     struct hypervisor_options hv;
+    bool edge;                          /* --role=client-edge. */
+    bool db_given;                      /* --db on the command line. */
+    struct edge_config edge_config;
 };
 
 /* Returns the value of option 'name', 'arg', as a number from 'min' to
@@ -176,6 +195,12 @@ enum {
     OPT_LIBVIRT,
     OPT_OVS_VSWITCHD,
     OPT_RETENTION,
+    OPT_ROLE,
+    OPT_EDGE_BRIDGE,
+    OPT_EDGE_PAIR,
+    OPT_EDGE_CLIENT,
+    OPT_EDGE_GATEWAY_MAC,
+    OPT_EDGE_MODE,
     DAEMON_OPTION_ENUMS,
     VLOG_OPTION_ENUMS,
     SSL_OPTION_ENUMS,
@@ -193,6 +218,12 @@ static const struct option long_options[] = {
     {"libvirt", optional_argument, NULL, OPT_LIBVIRT},
     {"ovs-vswitchd", required_argument, NULL, OPT_OVS_VSWITCHD},
     {"migration-retention", required_argument, NULL, OPT_RETENTION},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"edge-bridge", required_argument, NULL, OPT_EDGE_BRIDGE},
+    {"edge-pair", required_argument, NULL, OPT_EDGE_PAIR},
+    {"edge-client", required_argument, NULL, OPT_EDGE_CLIENT},
+    {"edge-gateway-mac", required_argument, NULL, OPT_EDGE_GATEWAY_MAC},
+    {"edge-mode", required_argument, NULL, OPT_EDGE_MODE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     DAEMON_LONG_OPTIONS,
@@ -200,6 +231,15 @@ static const struct option long_options[] = {
     STREAM_SSL_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
 };
+
+/* Exits with 'error', an --edge-* option's complaint, if there is one. */
+static void
+edge_option(char *error)
+{
+    if (error) {
+        ovs_fatal(0, "%s", error);
+    }
+}
 
 static void
 parse_options(int argc, char *argv[], struct roamd_options *o)
@@ -220,10 +260,12 @@ parse_options(int argc, char *argv[], struct roamd_options *o)
             .rescan_budget = 5,
         },
     };
+    edge_config_init(&o->edge_config);
     while ((c = getopt_long(argc, argv, short_options, long_options,
                             NULL)) != -1) {
         switch (c) {
         case OPT_DB:
+            o->db_given = true;
             free(o->db_remote);
             o->db_remote = xstrdup(optarg);
             break;
@@ -272,6 +314,31 @@ parse_options(int argc, char *argv[], struct roamd_options *o)
             o->retention_ms = parse_number("migration-retention", optarg, 0,
                                            LLONG_MAX, "milliseconds");
             break;
+        case OPT_ROLE:
+            if (strcmp(optarg, "client-edge")) {
+                ovs_fatal(0, "--role takes \"client-edge\" (the other "
+                          "roles come from the host's row in the roam "
+                          "database)");
+            }
+            o->edge = true;
+            break;
+        case OPT_EDGE_BRIDGE:
+            free(o->edge_config.bridge);
+            o->edge_config.bridge = xstrdup(optarg);
+            break;
+        case OPT_EDGE_PAIR:
+            edge_option(edge_config_add_pair(&o->edge_config, optarg));
+            break;
+        case OPT_EDGE_CLIENT:
+            edge_option(edge_config_add_client(&o->edge_config, optarg));
+            break;
+        case OPT_EDGE_GATEWAY_MAC:
+            edge_option(edge_config_set_gateway_mac(&o->edge_config,
+                                                    optarg));
+            break;
+        case OPT_EDGE_MODE:
+            edge_option(edge_config_set_mode(&o->edge_config, optarg));
+            break;
         case 'h':
             usage();
             exit(EXIT_SUCCESS);
@@ -290,6 +357,9 @@ parse_options(int argc, char *argv[], struct roamd_options *o)
     free(short_options);
     if (optind != argc) {
         ovs_fatal(0, "no arguments expected (use --help for help)");
+    }
+    if (o->edge) {
+        edge_option(edge_config_check(&o->edge_config));
     }
     if (!o->host_name) {
         char name[256];
@@ -370,6 +440,30 @@ roamd_run(struct roamd *roamd, struct unixctl_server *unixctl)
     ovsdb_idl_loop_commit_and_wait(&roamd->ovs_loop);
 }
 
+/* One iteration of the client-edge role's loop: the Open vSwitch database,
+ * the bridges and the role; no roam database. */
+static void
+roamd_run_edge(struct roamd *roamd, struct unixctl_server *unixctl)
+{
+    struct ovsdb_idl *ovs_idl = roamd->ovs_loop.idl;
+    struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&roamd->ovs_loop);
+
+    if (ovsdb_idl_has_ever_connected(ovs_idl)) {
+        struct roamd_ctx ctx = {
+            .ovs_idl = ovs_idl,
+            .ovs_txn = ovs_txn,
+            .flowctls = &roamd->flowctls,
+        };
+
+        bridges_run(ovs_idl, ovs_txn, &roamd->flowctls);
+        pinctrl_run(roamd->pinctrl, &roamd->flowctls);
+        edge_run(roamd->edge, &ctx);
+        bridges_run(ovs_idl, NULL, &roamd->flowctls);
+    }
+    unixctl_server_run(unixctl);
+    ovsdb_idl_loop_commit_and_wait(&roamd->ovs_loop);
+}
+
 static void
 roamd_wait(struct roamd *roamd, struct unixctl_server *unixctl)
 {
@@ -432,16 +526,39 @@ main(int argc, char *argv[])
     bridges_register_ovs_idl(ovs_idl);
     roamd.ovs_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         ovs_idl);
+    shash_init(&roamd.flowctls);
+    roamd.pinctrl = pinctrl_create();
+    if (o.edge) {
+        /* A client site's edge: no roam database, no other role. */
+        if (o.db_given) {
+            VLOG_INFO("--db is not used in the client-edge role");
+        }
+        roamd.edge = edge_create(&o.edge_config, roamd.pinctrl);
+        VLOG_INFO("roamd for the client edge: Open vSwitch database %s",
+                  o.ovs_remote);
+        while (!roamd.exiting) {
+            roamd_run_edge(&roamd, unixctl);
+            bridges_wait(&roamd.flowctls);
+            unixctl_server_wait(unixctl);
+            if (roamd.exiting) {
+                poll_immediate_wake();
+            }
+            poll_block();
+            if (should_service_stop()) {
+                roamd.exiting = true;
+            }
+        }
+        edge_destroy(roamd.edge);
+        goto exit;
+    }
     roamd.db = roamdb_create(o.db_remote);
     roamd.roam_loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(
         roamdb_idl(roamd.db));
-    shash_init(&roamd.flowctls);
     roamd.vswitchd = appctl_create(o.vswitchd_target);
     roamd.pins = fdbpin_create(roamd.vswitchd);
     roamd.retention_ms = o.retention_ms;
     roamd.libvirt = (o.libvirt_uri ? libvirt_monitor_create(o.libvirt_uri)
                      : NULL);
-    roamd.pinctrl = pinctrl_create();
     roamd.hypervisor = hypervisor_create(&o.hv, &roamd.flowctls,
                                          roamd.vswitchd, roamd.pins,
                                          roamd.pinctrl);
@@ -459,19 +576,21 @@ main(int argc, char *argv[])
         }
     }
 
-    unixctl_server_destroy(unixctl);
     hypervisor_destroy(roamd.hypervisor);
     gateway_destroy(roamd.gateway);
-    pinctrl_destroy(roamd.pinctrl);
     libvirt_monitor_destroy(roamd.libvirt);
     fdbpin_destroy(roamd.pins);
     appctl_destroy(roamd.vswitchd);
     link_monitor_destroy(roamd.links);
-    bridges_destroy(&roamd.flowctls);
     roamd.roam_loop.idl = NULL;        /* roamdb_destroy() destroys it. */
     ovsdb_idl_loop_destroy(&roamd.roam_loop);
     roamdb_destroy(roamd.db);
+exit:
+    unixctl_server_destroy(unixctl);
+    pinctrl_destroy(roamd.pinctrl);
+    bridges_destroy(&roamd.flowctls);
     ovsdb_idl_loop_destroy(&roamd.ovs_loop);
+    edge_config_destroy(&o.edge_config);
     service_stop();
     free(o.host_name);
     free(o.db_remote);
@@ -496,6 +615,14 @@ roamd_status(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct roamd *roamd = roamd_;
     struct ds s = DS_EMPTY_INITIALIZER;
 
+    if (roamd->edge) {
+        ds_put_format(&s, "role: client-edge\nOpen vSwitch database: %s\n",
+                      ovsdb_idl_is_connected(roamd->ovs_loop.idl)
+                      ? "connected" : "not connected");
+        unixctl_command_reply(conn, ds_cstr(&s));
+        ds_destroy(&s);
+        return;
+    }
     ds_put_format(&s, "host: %s\n", roamd->host_name);
     ds_put_format(&s, "registered: %s\n", roamd->chassis ? "yes" : "no");
     ds_put_format(&s, "roam database: %s\n",

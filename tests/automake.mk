@@ -2,6 +2,7 @@
 check_PROGRAMS += \
 	tests/unit/check-announce \
 	tests/unit/check-dpgate \
+	tests/unit/check-edge \
 	tests/unit/check-pseudo-id \
 	tests/unit/check-rules
 
@@ -15,6 +16,10 @@ tests_unit_check_announce_LDADD = lib/libroam.la $(CHECK_LIBS)
 tests_unit_check_dpgate_SOURCES = tests/unit/check-dpgate.c
 tests_unit_check_dpgate_CPPFLAGS = $(TEST_CPPFLAGS) $(ROAM_CPPFLAGS)
 tests_unit_check_dpgate_LDADD = $(ROAMD_LIBS) $(CHECK_LIBS)
+
+tests_unit_check_edge_SOURCES = tests/unit/check-edge.c
+tests_unit_check_edge_CPPFLAGS = $(TEST_CPPFLAGS) $(ROAM_CPPFLAGS)
+tests_unit_check_edge_LDADD = $(ROAMD_LIBS) $(CHECK_LIBS)
 
 tests_unit_check_pseudo_id_SOURCES = tests/unit/check-pseudo-id.c
 tests_unit_check_pseudo_id_CPPFLAGS = $(TEST_CPPFLAGS)

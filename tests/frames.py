@@ -67,8 +67,10 @@ def build(a):
                       IP(src=ip, dst=a.dst, ttl=64, flags="DF", id=0)
                       / UDP(sport=a.port, dport=a.port) / Raw(payload))
     if a.kind == "udp":
-        return Ether(src=mac, dst=a.dst_mac) / IP(src=ip, dst=a.dst, ttl=64) \
-            / UDP(sport=1234, dport=5678) / Raw(b"roam-test-payload")
+        return tagged(Ether(src=mac, dst=a.dst_mac), a.vlan,
+                      IP(src=ip, dst=a.dst, ttl=64)
+                      / UDP(sport=1234, dport=5678)
+                      / Raw(b"roam-test-payload"))
     if a.kind == "icmp":
         return Ether(src=mac, dst=a.dst_mac) / IP(src=ip, dst=a.dst, ttl=64) \
             / ICMP(id=7, seq=1) / Raw(b"roam")
