@@ -61,6 +61,14 @@ parse_edge_options(struct ctl_context *ctx, int argc, char *argv[],
             error = edge_config_set_gateway_mac(c, a + 14);
         } else if (!strncmp(a, "--mode=", 7)) {
             error = edge_config_set_mode(c, a + 7);
+        } else if (!strncmp(a, "--hold=", 7)) {
+            long long int ms;
+
+            if (!ctl_parse_uint(a + 7, 3600 * 1000, &ms)) {
+                return ctl_fail(ctx, CTL_USAGE, "--hold takes milliseconds, "
+                                "up to an hour");
+            }
+            c->hold_ms = ms;
         } else if (!strncmp(a, "--bridge=", 9)) {
             free(c->bridge);
             c->bridge = xstrdup(a + 9);
@@ -80,7 +88,7 @@ parse_edge_options(struct ctl_context *ctx, int argc, char *argv[],
 }
 
 /* "edge recipe --pair=VPN/VPN[=PREFIX]... --client=PORT...
- * [--gateway-mac=MAC]": the learn-mode pipeline, with port names, into
+ * [--gateway-mac=MAC] [--hold=MS]": the learn-mode pipeline, with port names, into
  * 'out'. */
 static enum ctl_status
 edge_recipe(struct ctl_context *ctx, int argc, char *argv[], struct ds *out)

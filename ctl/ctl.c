@@ -324,7 +324,7 @@ ctl_usage_commands(void)
     printf("  vm paused VM  (to the local roamd: see --target)\n");
     printf("  vm resumed VM  (to the local roamd: see --target)\n");
     printf("  edge recipe --pair=VPN/VPN[=PREFIX]... --client=PORT... "
-           "[--gateway-mac=MAC]\n"
+           "[--gateway-mac=MAC] [--hold=MS]\n"
            "  edge show [--bridge=BRIDGE] [--switch=TARGET]  (a client "
            "edge switch)\n");
 }

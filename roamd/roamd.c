@@ -142,7 +142,9 @@ usage(void)
            "  --edge-gateway-mac=MAC  only frames from this MAC on a VPN\n"
            "                     teach or move an address\n"
            "  --edge-mode=controller|learn  who checks and flips: roamd\n"
-           "                     (default) or the switch's learn actions"
+           "                     (default) or the switch's learn actions\n"
+           "  --edge-hold=MS     after a flip, a late packet from the old\n"
+           "                     VPN does not flip back for MS (2000)"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
@@ -201,6 +203,7 @@ enum {
     OPT_EDGE_CLIENT,
     OPT_EDGE_GATEWAY_MAC,
     OPT_EDGE_MODE,
+    OPT_EDGE_HOLD,
     DAEMON_OPTION_ENUMS,
     VLOG_OPTION_ENUMS,
     SSL_OPTION_ENUMS,
@@ -224,6 +227,7 @@ static const struct option long_options[] = {
     {"edge-client", required_argument, NULL, OPT_EDGE_CLIENT},
     {"edge-gateway-mac", required_argument, NULL, OPT_EDGE_GATEWAY_MAC},
     {"edge-mode", required_argument, NULL, OPT_EDGE_MODE},
+    {"edge-hold", required_argument, NULL, OPT_EDGE_HOLD},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     DAEMON_LONG_OPTIONS,
@@ -338,6 +342,12 @@ parse_options(int argc, char *argv[], struct roamd_options *o)
             break;
         case OPT_EDGE_MODE:
             edge_option(edge_config_set_mode(&o->edge_config, optarg));
+            break;
+        case OPT_EDGE_HOLD:
+            o->edge_config.hold_ms = parse_number("edge-hold", optarg, 0,
+                                                  3600 * 1000,
+                                                  "milliseconds, up to an "
+                                                  "hour");
             break;
         case 'h':
             usage();

@@ -67,6 +67,12 @@
  * interface on the datacenter's segment (toward clients beyond the WAN). */
 #define ROAM_KEY_ROUTER       "roam-router"
 
+/* Interface external_ids written by the operator of a gateway, on its
+ * router port: the client-side IPv4 address (unicast or multicast) that
+ * the L3-learning dummy packets of VMs arriving in the datacenter go to
+ * (seed feature S4.3).  Without it, the gateway sends none. */
+#define ROAM_KEY_ANNOUNCE_TO  "roam-announce-to"
+
 /* Interface external_ids on a gateway: the number of the datacenter whose
  * gateway this tunnel port reaches. */
 #define ROAM_KEY_REMOTE_DC    "roam-remote-dc"

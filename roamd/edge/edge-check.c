@@ -143,6 +143,7 @@ edge_table_flip(struct edge_table *t, ovs_be32 ip, size_t from, size_t to,
     struct edge_fwd *f = edge_table_find_fwd(t, ip);
 
     ovs_assert(f && f->vpn == from);
+    f->prev_vpn = from;
     f->vpn = to;
     f->since = now;
     f->n_flips++;
@@ -191,6 +192,9 @@ edge_check(const struct edge_config *c, const struct edge_table *t,
     bool fwd_to_partner = fwd && fwd->vpn == partner;
 
     if (fwd_to_partner && rev) {
+        if (fwd->prev_vpn == p->vpn && p->now - fwd->since < c->hold_ms) {
+            return EDGE_TOO_SOON;
+        }
         *from = partner;
         return EDGE_FLIP;
     }
@@ -207,6 +211,8 @@ edge_verdict_name(enum edge_verdict v)
         return "flip";
     case EDGE_PARTIAL:
         return "partial";
+    case EDGE_TOO_SOON:
+        return "too-soon";
     case EDGE_NOT_VPN:
         return "not-vpn";
     case EDGE_NOT_GATEWAY:

@@ -34,6 +34,10 @@
  *     w's partner): change nothing, forward by the ordinary rules, and
  *     count (EDGE_PARTIAL).
  *
+ * For 'hold_ms' after a flip from p to w, a packet from p does not flip
+ * the address back (EDGE_TOO_SOON): it is one that left the old place
+ * before the VM moved, late (a live migration back takes far longer).
+ *
  * Before any of that, the packet must have come from a configured VPN
  * (EDGE_NOT_VPN), from the VPNs' gateway where its MAC is configured
  * (EDGE_NOT_GATEWAY: a spoofed source on the VPN's link), and carry a host
@@ -56,6 +60,7 @@ struct edge_fwd {
     struct hmap_node node;      /* In edge_table's 'fwd', by 'ip'. */
     ovs_be32 ip;
     size_t vpn;                 /* VPN number (edge-config.h). */
+    size_t prev_vpn;            /* Where the last flip came from, or 0. */
     long long int since;        /* When learned or last flipped. */
     unsigned int n_flips;
 };
@@ -77,12 +82,14 @@ struct edge_packet {
     size_t vpn;                 /* VPN number it came from, 0 if none. */
     struct eth_addr src_mac;
     ovs_be32 src_ip;
+    long long int now;          /* When it arrived (ms). */
 };
 
 enum edge_verdict {
     EDGE_LEARN,
     EDGE_FLIP,
     EDGE_PARTIAL,
+    EDGE_TOO_SOON,
     EDGE_NOT_VPN,
     EDGE_NOT_GATEWAY,
     EDGE_NOT_HOST,

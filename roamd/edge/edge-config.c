@@ -31,6 +31,7 @@ edge_config_init(struct edge_config *c)
     memset(c, 0, sizeof *c);
     c->bridge = xstrdup("br-edge");
     c->mode = EDGE_MODE_CONTROLLER;
+    c->hold_ms = 2000;
 }
 
 /* Frees what 'c' holds (not 'c' itself).  Accepts NULL. */

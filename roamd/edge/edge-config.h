@@ -69,6 +69,9 @@ struct edge_config {
     bool has_gateway_mac;       /* Only frames from 'gateway_mac' on a */
     struct eth_addr gateway_mac;/* VPN may teach or flip an address. */
     enum edge_mode mode;
+    unsigned int hold_ms;       /* After a flip, no flip back for this
+                                 * long (default 2000; whole seconds in
+                                 * learn mode). */
 };
 
 void edge_config_init(struct edge_config *);

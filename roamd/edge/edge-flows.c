@@ -162,9 +162,9 @@ learn_flows(const struct edge_config *c, const char *gw_match, struct ds *s)
                       "load:0->NXM_NX_REG8[],resubmit(,%d),"
                       "pop:NXM_OF_IP_DST[],"
                       "load:%"PRIuSIZE"->NXM_NX_REG7[],"
-                      "resubmit(,%d),resubmit(,%d)\n",
+                      "resubmit(,%d),resubmit(,%d),resubmit(,%d)\n",
                       n, gw_match, p, EDGE_T_REV, EDGE_T_FWD, n,
-                      EDGE_T_PROBE, EDGE_T_ACT);
+                      EDGE_T_PROBE, EDGE_T_HOLD, EDGE_T_ACT);
 
         ds_put_format(s, "table=%d,priority=100,", EDGE_T_PROBE);
         put_cookie(s, EDGE_COOKIE);
@@ -174,8 +174,14 @@ learn_flows(const struct edge_config *c, const char *gw_match, struct ds *s)
         /* Both found: flip. */
         ds_put_format(s, "table=%d,priority=200,", EDGE_T_ACT);
         put_cookie(s, EDGE_COOKIE_FLIP);
-        ds_put_format(s, "reg7=%"PRIuSIZE",reg9=0x6/0x6,ip,actions=", n);
+        ds_put_format(s, "reg7=%"PRIuSIZE",reg9=0x6/0x16,ip,actions=", n);
         put_learn_entries(s);
+        ds_put_format(s, "learn(table=%d,priority=100,hard_timeout=%u,"
+                      "cookie=%#"PRIx64",NXM_NX_REG7[]=%"PRIuSIZE","
+                      "eth_type=0x800,NXM_OF_IP_SRC[],"
+                      "load:1->NXM_NX_REG9[4]),",
+                      EDGE_T_HOLD, MAX(1, (c->hold_ms + 999) / 1000),
+                      EDGE_COOKIE_HOLD, p);
         ds_put_format(s, "learn(table=%d,priority=%d,cookie=%#"PRIx64","
                       "NXM_NX_REG7[]=%"PRIuSIZE",eth_type=0x800,"
                       "NXM_OF_IP_SRC[]),resubmit(,%d)\n",

@@ -41,10 +41,17 @@
  *  12  (learn) reg9[2] := 1 if entry (1) sends A to reg7's partner;
  *      reg9[3] := 1 if it sends A anywhere.
  *  13  (learn) both of the partner's found: flip, by "learn" actions that
- *      rewrite entry (1) and add entry (2) for reg7, and retire the
- *      partner's entry (2) (the same match, no actions); no entry at all:
- *      learn both for reg7; anything else: change nothing (cookie
- *      EDGE_COOKIE_PARTIAL counts them).  Then to the clients.
+ *      rewrite entry (1) and add entry (2) for reg7, retire the partner's
+ *      entry (2) (the same match, no actions), and hold the address from
+ *      flipping back for hold_ms (14); no entry at all: learn both for
+ *      reg7; anything else: change nothing (cookie EDGE_COOKIE_PARTIAL
+ *      counts them).  Then to the clients.
+ *  14  (learn) holds: "from VPN p, source A" sets reg9[4] for a while
+ *      after A flipped away from p.  Without it, ovs-vswitchd's
+ *      revalidator, which re-translates a datapath flow with the new
+ *      tables when it pushes the flow's last statistics, would replay the
+ *      old VPN's last packets as a flip back.  (roamd keeps the same hold:
+ *      a late packet from the old place never moves an address back.)
  *
  * Entries look the same in both modes, so "roamctl edge show" reads either
  * from the switch. */
@@ -66,6 +73,7 @@ struct edge_config;
 #define EDGE_T_DECIDE 11
 #define EDGE_T_PROBE 12
 #define EDGE_T_ACT 13
+#define EDGE_T_HOLD 14
 
 #define EDGE_PRIO_ENTRY 200
 
@@ -76,6 +84,7 @@ struct edge_config;
 #define EDGE_COOKIE_MAC (EDGE_COOKIE | 3)       /* Learned client MACs. */
 #define EDGE_COOKIE_PARTIAL (EDGE_COOKIE | 4)   /* Neither flip nor learn. */
 #define EDGE_COOKIE_FLIP (EDGE_COOKIE | 5)      /* The recipe's flips. */
+#define EDGE_COOKIE_HOLD (EDGE_COOKIE | 6)      /* No flip back, yet. */
 #define EDGE_COOKIE_VPN (EDGE_COOKIE | 0x1000)  /* | N: VPN N's classify. */
 
 /* The tag of the controller mode's packet-ins (pinctrl.h): "EL". */

@@ -50,6 +50,7 @@ VLOG_DEFINE_THIS_MODULE(edge);
 COVERAGE_DEFINE(edge_learn);
 COVERAGE_DEFINE(edge_flip);
 COVERAGE_DEFINE(edge_partial);
+COVERAGE_DEFINE(edge_too_soon);
 COVERAGE_DEFINE(edge_refused);
 COVERAGE_DEFINE(edge_adopted);
 
@@ -408,6 +409,7 @@ edge_packet_in(void *e_, const struct pinctrl_packet_in *pi)
     p.vpn = pin->flow_metadata.flow.regs[7];
     p.src_mac = flow.dl_src;
     p.src_ip = flow.dl_type == htons(ETH_TYPE_IP) ? flow.nw_src : 0;
+    p.now = time_msec();
 
     enum edge_verdict v = edge_check(&e->config, &e->table, &p, &from);
     e->n[v]++;
@@ -425,6 +427,12 @@ edge_packet_in(void *e_, const struct pinctrl_packet_in *pi)
                      IP_ARGS(p.src_ip), from, p.vpn);
         edge_table_flip(&e->table, p.src_ip, from, p.vpn, time_msec());
         program_entries(e, p.src_ip);
+        break;
+    case EDGE_TOO_SOON:
+        COVERAGE_INC(edge_too_soon);
+        VLOG_INFO_RL(&rl, IP_FMT" from VPN %"PRIuSIZE", which it just "
+                     "left: a late packet, forwarded, nothing changed",
+                     IP_ARGS(p.src_ip), p.vpn);
         break;
     case EDGE_PARTIAL:
         COVERAGE_INC(edge_partial);

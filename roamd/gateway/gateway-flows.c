@@ -27,7 +27,13 @@
 #include "packets.h"
 #include "roamd/core/oflow.h"
 #include "roamd/gateway/mapping.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "openflow/openflow.h"
+#include "flow.h"
 #include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(gateway_flows);
 
 #define PRIO_ENTRY 100
 #define PRIO_PASS 1
@@ -315,11 +321,80 @@ arp_answer(const struct mapping_entry *e, struct oflows *flows)
     ofpbuf_uninit(&ofpacts);
 }
 
+/* Adds 'text', a flow in ovs-ofctl syntax that this file builds, to
+ * 'flows'. */
+static void
+add_flow_text(struct oflows *flows, const char *text)
+{
+    char *error = NULL;
+
+    if (oflows_add_text(flows, text, &error)) {
+        VLOG_FATAL("gateway flow \"%s\": %s", text, error);
+    }
+}
+
+/* The client site's side of VM 'e' (see gateway-flows.h): its
+ * announcements become dummy packets toward the client site while it may
+ * be arriving here; elsewhere, its address may not leave through this
+ * router.  Announcements are broadcast: matching that keeps its unicast
+ * ARP, such as its replies to the router, on their usual way. */
+static void
+client_flows(const struct mapping_entry *e, uint32_t local_dc,
+             const struct gateway_client *client, struct oflows *flows)
+{
+    bool arriving = (e->transit_dc == local_dc + 1
+                     || (e->dc == local_dc && e->moved
+                         && e->old_dc != local_dc));
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (e->dc != local_dc && !arriving) {
+        ds_put_format(&s, "table=%d,priority=%d,cookie=%#"PRIx64",ip,"
+                      "nw_src="IP_FMT",actions=drop", GW_T_ROUTER,
+                      PRIO_ENTRY, GW_COOKIE, IP_ARGS(e->real_ip));
+        add_flow_text(flows, ds_cstr(&s));
+    }
+    if (arriving && client->announce_to) {
+        static const struct {
+            const char *match;
+            uint8_t next;
+        } kinds[] = {
+            { "arp,arp_op=1", GW_T_ARP },
+            { "arp,arp_op=2", GW_T_OUT_DST },
+            { "rarp", GW_T_OUT_DST },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+            ds_clear(&s);
+            ds_put_format(&s, "table=%d,priority=%d,cookie=%#"PRIx64","
+                          "in_port=%"PRIu16",%s,dl_dst=ff:ff:ff:ff:ff:ff,"
+                          "dl_src="ETH_ADDR_FMT,
+                          GW_T_CLASSIFY, PRIO_ENTRY + 30, GW_COOKIE,
+                          ofp_to_u16(client->fabric), kinds[i].match,
+                          ETH_ADDR_ARGS(e->real_mac));
+            if (kinds[i].next == GW_T_ARP || i == 1) {
+                ds_put_format(&s, ",arp_spa="IP_FMT, IP_ARGS(e->real_ip));
+            }
+            ds_put_format(&s, ",actions=clone(roam_announce(dst="IP_FMT","
+                          "dst_mac="ETH_ADDR_FMT"%s", IP_ARGS(client->announce_to),
+                          ETH_ADDR_ARGS(client->router_mac),
+                          i == 2 ? ",rarp_ip=" : "");
+            if (i == 2) {
+                ds_put_format(&s, IP_FMT, IP_ARGS(e->real_ip));
+            }
+            ds_put_format(&s, "),output:%"PRIu16"),resubmit(,%d)",
+                          ofp_to_u16(client->router), kinds[i].next);
+            add_flow_text(flows, ds_cstr(&s));
+        }
+    }
+    ds_destroy(&s);
+}
+
 /* Adds to 'flows' the per-VM flows for 'e' at a gateway of datacenter
- * 'local_dc' (see gateway-flows.h). */
+ * 'local_dc' (see gateway-flows.h), with the client site's beyond
+ * 'client''s router, if it has one. */
 void
 gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
-                 struct oflows *flows)
+                 const struct gateway_client *client, struct oflows *flows)
 {
     uint64_t stub[256 / 8];
     struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
@@ -377,6 +452,9 @@ gateway_flows_vm(const struct mapping_entry *e, uint32_t local_dc,
     if (e->transit_dc) {
         transit_flows(e, local_dc, flows);
     }
+    if (client && client->router != OFPP_NONE) {
+        client_flows(e, local_dc, client, flows);
+    }
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -419,12 +497,17 @@ router_flows(ofp_port_t fabric, ofp_port_t router, struct eth_addr router_mac,
 
     classify_local(router, flows);
 
-    /* To the router, as they are: no rewrite. */
+    /* To the router, as they are (no rewrite), unless their source is
+     * another datacenter's VM (table 25). */
     match_init_catchall(&match);
     match_set_in_port(&match, fabric);
     match_set_dl_dst(&match, router_mac);
-    put_output(&ofpacts, router);
+    put_resubmit(&ofpacts, GW_T_ROUTER);
     add_flow(flows, GW_T_CLASSIFY, PRIO_ENTRY + 20, &match, &ofpacts);
+    ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
+    put_output(&ofpacts, router);
+    add_flow(flows, GW_T_ROUTER, PRIO_PASS, &match, &ofpacts);
 
     /* ARP requests nobody here answers, and the router's frames for the
      * datacenter's own hosts, cross between the two. */
@@ -522,6 +605,16 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
     }
     put_output(&ofpacts, OFPP_IN_PORT);
     add_flow(flows, GW_T_TURN, PRIO_PASS, &match, &ofpacts);
+    if (router != OFPP_NONE) {
+        /* The router's own frames for a VM that arrived here, to the
+         * address this gateway had answered for it, go to the fabric, not
+         * back into the router; their source is already the router's. */
+        ofpbuf_clear(&ofpacts);
+        match_init_catchall(&match);
+        match_set_in_port(&match, router);
+        put_output(&ofpacts, fabric);
+        add_flow(flows, GW_T_TURN, PRIO_PASS + 1, &match, &ofpacts);
+    }
 
     /* The stale-sender notice. */
     ofpbuf_clear(&ofpacts);

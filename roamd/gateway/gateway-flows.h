@@ -80,6 +80,23 @@
  * delivers them to the fabric (30), where the destination host holds them
  * until it resumes.  No frame waits for the database to say it arrived.
  *
+ * Toward a client site (seed 004), the router port leads to the site's
+ * VPN, through the gateway host's kernel:
+ *
+ *  25  to the router: a frame from the fabric whose IPv4 source is a VM
+ *      that the database places in another datacenter (and that is not
+ *      on its way here) is dropped, so that no VM of this datacenter can
+ *      send the client site a packet that claims another's address and
+ *      steal its path (the client edge trusts its VPN's gateway); the rest
+ *      goes to the router.
+ *   0  (S4.3) for a VM that is on its way here, or arrived within the
+ *      straggler time, its gratuitous ARP or RARP from the fabric is also
+ *      turned into an L3-learning dummy IPv4 packet (roam_announce) to the
+ *      router port's configured client-side address
+ *      (external_ids:roam-announce-to), which the kernel routes over the
+ *      VPN: the client edge learns that the VM is here even if it sends
+ *      nothing else.  A RARP's address is the mapping's.
+ *
  * Per VM, the tables hold exact matches (hashed in the switch, so their
  * cost does not grow with the VM count): two flows for each of the
  * datacenter's VMs (21, 30), three for each other VM (10, 20, 31).  The
@@ -100,13 +117,14 @@ struct pseudo_id_layout;
 #define GW_T_FORWARD 22
 #define GW_T_NOTICE 23
 #define GW_T_TURN 24
+#define GW_T_ROUTER 25
 #define GW_T_IN_DST 30
 #define GW_T_IN_SRC 31
 #define GW_T_DELIVER 32
 
 /* The cookie of every flow the gateway installs ("ROAMGW"), so that a
  * restarted roamd can tell them from the operator's. */
-#define GW_COOKIE 0x524f414d47570000ULL
+#define GW_COOKIE UINT64_C(0x524f414d47570000)
 
 /* The cookie of the redirects of moved VMs' old identities ("ROAMGW" and
  * 1), so that their statistics (the stragglers) can be read alone. */
@@ -122,8 +140,17 @@ struct gateway_tunnel {
     ofp_port_t ofport;
 };
 
+/* The gateway's router port and the client site beyond it, or all
+ * OFPP_NONE and zero without one. */
+struct gateway_client {
+    ofp_port_t fabric;
+    ofp_port_t router;
+    struct eth_addr router_mac;
+    ovs_be32 announce_to;       /* Dummy packets' destination, or 0. */
+};
+
 void gateway_flows_vm(const struct mapping_entry *, uint32_t local_dc,
-                      struct oflows *);
+                      const struct gateway_client *, struct oflows *);
 void gateway_flows_fabric(const struct pseudo_id_layout *, uint32_t local_dc,
                           ofp_port_t fabric, ofp_port_t router,
                           struct eth_addr router_mac, struct eth_addr gw_mac,

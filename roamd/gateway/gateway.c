@@ -70,6 +70,8 @@ struct gateway_place {
     struct eth_addr router_mac;
     struct eth_addr gw_mac;             /* The router's, or the gateway's
                                          * position's pseudo MAC. */
+    ovs_be32 announce_to;               /* The router port's
+                                         * roam-announce-to, or 0. */
     struct gateway_tunnel *tunnels;
     size_t n_tunnels;
 };
@@ -180,10 +182,19 @@ find_ports(const struct ovsrec_bridge *br, struct gateway_place *p)
                 p->fabric = u16_to_ofp(iface->ofport[0]);
             } else if (smap_get_bool(&iface->external_ids, ROAM_KEY_ROUTER,
                                      false)) {
+                const char *to = smap_get(&iface->external_ids,
+                                          ROAM_KEY_ANNOUNCE_TO);
+
                 if (iface->mac_in_use
                     && eth_addr_from_string(iface->mac_in_use,
                                             &p->router_mac)) {
                     p->router = u16_to_ofp(iface->ofport[0]);
+                }
+                p->announce_to = 0;
+                if (to && !ip_parse(to, &p->announce_to)) {
+                    VLOG_WARN_RL(&notice_rl, "%s: %s=%s is not an IPv4 "
+                                 "address; no dummy packets", iface->name,
+                                 ROAM_KEY_ANNOUNCE_TO, to);
                 }
             } else if (dc >= 0) {
                 if (p->n_tunnels >= allocated) {
@@ -204,7 +215,7 @@ static bool
 place_equals(const struct gateway_place *a, const struct gateway_place *b)
 {
     return (a->fc == b->fc && a->dc == b->dc && a->fabric == b->fabric
-            && a->router == b->router
+            && a->router == b->router && a->announce_to == b->announce_to
             && eth_addr_equals(a->router_mac, b->router_mac)
             && eth_addr_equals(a->gw_mac, b->gw_mac)
             && !memcmp(&a->layout, &b->layout, sizeof a->layout)
@@ -344,6 +355,12 @@ announce_moved(const struct gateway *gw, struct flowctl *fc,
 static void
 program_vms(struct gateway *gw, struct flowctl *fc, bool all)
 {
+    const struct gateway_client client = {
+        .fabric = gw->place.fabric,
+        .router = gw->place.router,
+        .router_mac = gw->place.router_mac,
+        .announce_to = gw->place.announce_to,
+    };
     const struct mapping_entry *e;
 
     HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
@@ -351,7 +368,7 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
             struct oflows flows = OFLOWS_INITIALIZER;
 
             COVERAGE_INC(gateway_vm_flows);
-            gateway_flows_vm(e, gw->place.dc, &flows);
+            gateway_flows_vm(e, gw->place.dc, &client, &flows);
             flowctl_replace_owner(fc, &e->vm, &flows);
             oflows_destroy(&flows);
             if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {

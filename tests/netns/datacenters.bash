@@ -339,3 +339,189 @@ print("%s: %d forwarding flows, %d per-VM flows, %d redirects, which "
 ' "$sim"
     done
 }
+
+# The client site of seed 004 (tests/netns/edge.sh, the lab demo): a
+# client k (192.168.50.10) behind a client edge switch e (its own
+# ovs-vswitchd, bridge br-edge) whose two uplinks carry VLAN 1 to g1 and
+# VLAN 2 to g2.  Each gateway routes the site's subnet over its VLAN (port
+# vpn, an access port of bridge br-vpn whose trunk is the link to the site:
+# 192.168.50.1, with the same MAC on both) and sends dummy packets to the
+# client (its router port's roam-announce-to).
+DC_SITE_GW_MAC=02:00:c0:a8:32:01
+DC_K=192.168.50.10
+DC_K_MAC=52:54:00:aa:00:10
+
+# dc_client_site MODE: the site, with the edge in MODE: "controller"
+# (roamd --role=client-edge), "learn" (the recipe, no roamd) or "none"
+# (the baseline: entries installed by hand on VLAN 1, no learning).
+dc_client_site() {
+    local mode=$1 dc ns
+    DC_EDGE_MODE=$mode
+    check ip netns add "${tag}k"
+    NETNS="${NETNS:-} ${tag}k"
+    dc_node e 0
+    for dc in 1 2; do
+        ns=${tag}g$dc
+        dc_link "${tag}e" "${tag}e$dc" "$ns" ce
+        # The VLAN: an access port of an Open vSwitch bridge whose trunk
+        # is the link to the site.
+        as "g$dc" check ovs-vsctl add-br br-vpn -- set bridge br-vpn \
+            datapath_type=netdev -- add-port br-vpn ce \
+            -- add-port br-vpn vpn -- set interface vpn type=internal \
+               mac="\"$DC_SITE_GW_MAC\"" -- set port vpn tag=$dc
+        wait_until ip -n "$ns" link show vpn
+        check ip -n "$ns" addr add 192.168.50.1/24 dev vpn
+        check ip -n "$ns" link set vpn up
+        check ip -n "$ns" link set br-vpn up
+        check ip netns exec "$ns" sysctl -qw net.ipv4.conf.vpn.rp_filter=0
+        as "g$dc" check ovs-vsctl set interface rtr \
+            external_ids:roam-announce-to=$DC_K
+    done
+    dc_link "${tag}e" "${tag}ek" "${tag}k" eth0
+    check ip -n "${tag}k" link set eth0 address $DC_K_MAC
+    check ip -n "${tag}k" addr add $DC_K/24 dev eth0
+    check ip -n "${tag}k" route add 10.0.0.0/24 via 192.168.50.1
+    check ip netns exec "${tag}k" ethtool -K eth0 tx off
+    as e check ovs-vsctl add-br br-edge -- set bridge br-edge \
+        datapath_type=netdev fail-mode=secure \
+        -- add-port br-edge "${tag}ek" -- add-port br-edge "${tag}e1" \
+        -- add-port br-edge "${tag}e2"
+    local pair="vlan:1@${tag}e1/vlan:2@${tag}e2=10.0.0.0/24"
+    case $mode in
+        controller)
+            SIM_NETNS=${tag}e as e check nice -n -10 \
+                "$ROAM_BUILDDIR/roamd/roamd" --detach --no-chdir \
+                --pidfile="$T/e/roamd.pid" --log-file="$T/e/roamd.log" \
+                --unixctl="$T/e/roamd.ctl" --ovs-db=unix:"$T/e/db.sock" \
+                --role=client-edge --edge-bridge=br-edge \
+                --edge-pair="$pair" --edge-client="${tag}ek" \
+                --edge-gateway-mac=$DC_SITE_GW_MAC
+            ;;
+        learn|none)
+            roamctl edge recipe --pair="$pair" --client="${tag}ek" \
+                --gateway-mac=$DC_SITE_GW_MAC > "$T/recipe.txt"
+            as e check ovs-ofctl -O OpenFlow15 add-flows br-edge "$T/recipe.txt"
+            ;;
+    esac
+    WAIT_TIMEOUT=20 wait_until sh -c "OVS_RUNDIR='$T/e' ovs-ofctl dump-flows br-edge table=11 | grep -q priority=50"
+    if [ "$mode" = none ]; then
+        # The baseline: v's entries on VLAN 1, made by hand, and nothing
+        # that learns or flips (a packet from an unknown source is only
+        # delivered).
+        as e check ovs-ofctl -O OpenFlow15 del-flows br-edge "table=13"
+        as e check ovs-ofctl -O OpenFlow15 add-flow br-edge "table=13,priority=0,actions=resubmit(,3)"
+        as e check ovs-ofctl -O OpenFlow15 add-flow br-edge "table=1,priority=200,cookie=0x524f414d45440001,ip,nw_dst=10.0.0.1,actions=load:1->NXM_NX_REG8[0..15],load:1->NXM_NX_REG8[16]"
+        as e check ovs-ofctl -O OpenFlow15 add-flow br-edge "table=10,priority=200,cookie=0x524f414d45440002,reg7=1,ip,nw_src=10.0.0.1,actions=load:1->NXM_NX_REG9[1]"
+    fi
+    # Each gateway knows the client (as a VPN's gateway knows the site's
+    # router), and the site has learned v on VLAN 1 from its traffic.
+    for dc in 1 2; do
+        ip netns exec "${tag}g$dc" arping -q -c 1 -w 2 -I vpn $DC_K || true
+    done
+    WAIT_TIMEOUT=20 wait_until ip netns exec "${tag}k" ping -c 1 -W 1 10.0.0.1
+    WAIT_TIMEOUT=20 wait_until dc_edge_entry_is 10.0.0.1 1
+}
+
+# dc_edge_entry ADDR: the VLAN that the client edge's entry (1) for ADDR
+# sends to, and the VLANs its entries (2) accept, as "1 1"; empty if none.
+dc_edge_entry() {
+    roamctl --format=json edge show --switch=unix:"$T/e/br-edge.mgmt" \
+        | "$SYS_PYTHON" -c '
+import json, re, sys
+t = json.load(sys.stdin)
+for row in t["data"]:
+    r = dict(zip(t["headings"], row))
+    if r["address"] == sys.argv[1]:
+        vlan = lambda s: " ".join(re.findall(r"vlan:(\d+)@", s))
+        print(vlan(r["vpn"]), vlan(r["accepted from"]))' "$1"
+}
+
+# dc_edge_entry_is ADDR VLAN: both entries of ADDR on VLAN.
+dc_edge_entry_is() {
+    [ "$(dc_edge_entry "$1")" = "$2 $2" ]
+}
+
+# dc_site_traffic SECONDS IDLE: from the client k, a ping to v every
+# millisecond and a TCP stream; or, with IDLE, a one-way numbered UDP
+# stream, one datagram a millisecond, to a v that answers nothing (its only
+# frames after it resumes are its announcements), captured on v's ports.
+# Captures on the edge's uplinks in both cases.
+dc_site_traffic() {
+    local secs=$1 idle=$2 dc
+    for dc in 1 2; do
+        ip netns exec "${tag}e" tcpdump --immediate-mode -B 16384 -i "${tag}e$dc" -n -U -w "$T/up$dc.pcap" \
+            "(vlan and ip) or ip" 2> "$T/tcpdump-up$dc.log" &
+        DC_TCPDUMPS="${DC_TCPDUMPS:-} $!"
+        wait_until grep -q "listening on" "$T/tcpdump-up$dc.log"
+    done
+    if [ "$idle" = idle ]; then
+        local dev
+        for dev in eth0 eth1; do
+            ip netns exec "${tag}v" tcpdump --immediate-mode -B 16384 -i $dev -n -U -w "$T/v-$dev.pcap" \
+                "udp dst port 7791" 2> "$T/tcpdump-v-$dev.log" &
+            DC_TCPDUMPS="${DC_TCPDUMPS:-} $!"
+            wait_until grep -q "listening on" "$T/tcpdump-v-$dev.log"
+        done
+        ip netns exec "${tag}k" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/udp-stream.py" \
+            10.0.0.1 7791 $((secs * 1000)) > "$T/udp-k.log" 2>&1 &
+        DC_PINGS="k:$!"
+        # (300 datagrams captured: 50 bytes each, and the file's header.)
+        wait_until sh -c "[ \$(stat -c %s '$T/v-eth0.pcap') -ge 15000 ]"
+        return
+    fi
+    ip netns exec "${tag}v" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+        server 0.0.0.0 7790 > "$T/tcp-server-k.log" 2>&1 &
+    wait_until grep -q listening "$T/tcp-server-k.log"
+    ip netns exec "${tag}k" "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/tcp-echo.py" \
+        client 10.0.0.1 7790 "$secs" > "$T/tcp-k.log" 2>&1 &
+    DC_TCP="k:$!"
+    ip netns exec "${tag}k" ping -i 0.001 -c $((secs * 1000)) -W 2 10.0.0.1 \
+        > "$T/ping-k.log" 2>&1 &
+    DC_PINGS="k:$!"
+    wait_until sh -c "grep -q 'icmp_seq=500 ' '$T/ping-k.log'"
+}
+
+# dc_captures_settled FILE...: true once none of FILEs has grown for 200
+# ms (for wait_until).
+dc_captures_settled() {
+    local before after
+    before=$(stat -c %s "$@" | tr '\n' ' ')
+    sleep 0.2
+    after=$(stat -c %s "$@" | tr '\n' ' ')
+    [ "$before" = "$after" ]
+}
+
+# dc_site_report IDLE: waits for the client's traffic and writes
+# $T/site.txt: pings sent, lost after v resumed (for an idle v, counted at
+# v), the TCP stream, the flip time (from the fast or dummy packet's
+# arrival at the edge on VLAN 2 to the client's first packet sent on VLAN
+# 2), and the client's packets that still went out VLAN 1 after v resumed
+# (through dc1 and the straggler tunnel).
+dc_site_report() {
+    local idle=$1 p pid
+    for p in ${DC_PINGS:-}; do
+        wait "${p#*:}" || true
+    done
+    for p in ${DC_TCP:-}; do
+        wait "${p#*:}" || echo "broke: $(cat "$T/tcp-k.log")" > "$T/tcp-k.log"
+    done
+    # What is still on its way is captured before the captures stop: the
+    # files stop growing.
+    if [ "$idle" = idle ]; then
+        wait_until dc_captures_settled "$T/v-eth1.pcap" "$T/up2.pcap"
+    fi
+    for pid in $DC_TCPDUMPS; do
+        # (v's old port, and its capture, are gone.)
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    DC_TCPDUMPS=
+    "$SYS_PYTHON" "$ROAM_SRCDIR/tests/netns/site-report.py" \
+        --resumed "$DC_RESUMED" \
+        --ping-log "$T/$( [ "$idle" = idle ] && echo udp || echo ping)-k.log" \
+        --up1 "$T/up1.pcap" --up2 "$T/up2.pcap" --client-mac $DC_K_MAC \
+        --gateway-mac $DC_SITE_GW_MAC --vm 10.0.0.1 \
+        ${idle:+--idle "$T/v-eth0.pcap" "$T/v-eth1.pcap"} \
+        --capture-logs "$T"/tcpdump-up*.log ${idle:+"$T"/tcpdump-v-*.log} \
+        --tcp "$( [ "$idle" = idle ] || cat "$T/tcp-k.log")" > "$T/site.txt"
+}

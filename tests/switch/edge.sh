@@ -36,7 +36,7 @@ edge_roamd() {
         --unixctl="$T/e/roamd.ctl" --ovs-db=unix:"$T/e/db.sock" \
         --role=client-edge --edge-bridge=br-edge --edge-client=c1 \
         --edge-client=c2 --edge-pair=$PAIR --edge-pair=$PAIR2 \
-        --edge-gateway-mac=$GW "$@"
+        --edge-gateway-mac=$GW --edge-hold=4000 "$@"
     wait_until applied_pipeline
 }
 
@@ -47,7 +47,7 @@ applied_pipeline() {
 # edge_recipe: the learn recipe, installed as an operator would.
 edge_recipe() {
     roamctl edge recipe --pair=$PAIR --pair=$PAIR2 --client=c1 --client=c2 \
-        --gateway-mac=$GW > "$T/recipe.txt"
+        --gateway-mac=$GW --hold=4000 > "$T/recipe.txt"
     as e check ovs-ofctl -O OpenFlow15 add-flows br-edge "$T/recipe.txt"
 }
 
@@ -101,6 +101,14 @@ else:
 PY
 }
 
+# flipped_back: sends the VM's packet over VLAN 1 once more, and is true
+# once it moved the VM's entries back (for wait_until: during the hold,
+# each try is a late packet that changes nothing).
+flipped_back() {
+    from_vpn up1 1 $VM
+    entry_is $VM "vlan:1@3 vlan:1@3"
+}
+
 # flip_case: learns VM on VLAN 1 from its first packet, then moves it to
 # VLAN 2 by its first packet there, and checks every step.
 flip_case() {
@@ -117,9 +125,13 @@ flip_case() {
     from_client $VM
     wait_until vlans_are "$T/e/up2.pcap" "2"
     check_eq "$(pcap_vlans "$T/e/up1.pcap")" "1"
-    # And back: dc2 -> dc1.
+    # A late packet from VLAN 1 right after the flip does not flip back...
     from_vpn up1 1 $VM
-    wait_until entry_is $VM "vlan:1@3 vlan:1@3"
+    wait_until pcap_has "$T/e/c1.pcap" 3
+    check_eq "$(entry $VM)" "vlan:2@4 vlan:2@4"
+    # ...but once the hold (4 s here) is over, the VM moving back does:
+    # dc2 -> dc1.
+    WAIT_TIMEOUT=15 wait_until flipped_back
     from_client $VM
     wait_until vlans_are "$T/e/up1.pcap" "1 1"
 }
@@ -130,6 +142,7 @@ test_controller_flip() {
     flip_case
     check_contains "$(roamd_ctl e edge/stats)" "flip: 2"
     check_contains "$(roamd_ctl e edge/stats)" "learn: 1"
+    check_not_contains "$(roamd_ctl e edge/stats)" "too-soon: 0"
 }
 
 test_recipe_flip() {
@@ -138,6 +151,7 @@ test_recipe_flip() {
     flip_case
     # The recipe's flip flows counted both flips.
     check_eq "$(as e ovs-ofctl dump-flows br-edge table=13 | grep -c 'cookie=0x524f414d45440005.*n_packets=1,')" 2
+    check_eq "$(as e ovs-ofctl dump-flows br-edge table=13 | grep 'cookie=0x524f414d45440004' | grep -c 'n_packets=0,')" 0
 }
 
 # The client's traffic for an address nobody has learned takes its pair's

@@ -32,6 +32,7 @@
 static struct edge_config cfg;
 static struct edge_table table;
 static const struct eth_addr gw = ETH_ADDR_C(02, 00, c0, a8, 32, 01);
+static long long int now;       /* When check_packet()'s packets arrive. */
 
 /* VPN numbers in 'cfg': 1 VLAN 1, 2 VLAN 2 (the first pair); 3 VLAN 11,
  * 4 VLAN 12; 5 VNI 5001, 6 VNI 5002. */
@@ -53,6 +54,7 @@ setup(void)
                                                    "02:00:c0:a8:32:01"));
     ck_assert_ptr_null(edge_config_check(&cfg));
     edge_table_init(&table);
+    now = 100000;
 }
 
 static void
@@ -65,7 +67,7 @@ teardown(void)
 static enum edge_verdict
 check_packet(size_t vpn, const char *ip, struct eth_addr mac, size_t *from)
 {
-    struct edge_packet p = { .vpn = vpn, .src_mac = mac };
+    struct edge_packet p = { .vpn = vpn, .src_mac = mac, .now = now };
 
     ck_assert(ip_parse(ip, &p.src_ip));
     *from = 0;
@@ -180,7 +182,13 @@ START_TEST(test_both_present)
     ck_assert_ptr_null(edge_table_find_rev(&table, 1, ip("10.0.0.1")));
     ck_assert_ptr_nonnull(edge_table_find_rev(&table, 2, ip("10.0.0.1")));
 
-    /* And back, dc2 -> dc1. */
+    /* A late packet from dc1, right after: no flip back. */
+    now = 5 + 1999;
+    ck_assert_int_eq(check_packet(1, "10.0.0.1", gw, &from), EDGE_TOO_SOON);
+    ck_assert_uint_eq(edge_table_find_fwd(&table, ip("10.0.0.1"))->vpn, 2);
+
+    /* And back, dc2 -> dc1, once the hold is over. */
+    now = 5 + 2000;
     ck_assert_int_eq(check_packet(1, "10.0.0.1", gw, &from), EDGE_FLIP);
     ck_assert_uint_eq(from, 2);
 }
@@ -256,7 +264,7 @@ START_TEST(test_several_pairs)
     edge_table_learn(&table, ip("10.1.0.7"), 3, 0);
     ck_assert_int_eq(check_packet(4, "10.1.0.7", gw, &from), EDGE_FLIP);
     ck_assert_uint_eq(from, 3);
-    edge_table_flip(&table, ip("10.1.0.7"), 3, 4, 1);
+    edge_table_flip(&table, ip("10.1.0.7"), 3, 4, now);
     ck_assert_int_eq(check_packet(2, "10.1.0.7", gw, &from), EDGE_PARTIAL);
     ck_assert_int_eq(check_packet(2, "10.0.0.1", gw, &from), EDGE_FLIP);
     ck_assert_uint_eq(from, 1);
