@@ -38,6 +38,8 @@ flowctl_desired_init(struct flowctl_desired *d)
     hmap_init(&d->flows);
     hmap_init(&d->shadows);
     hmap_init(&d->owners);
+    hmap_init(&d->touched);
+    d->all_touched = false;
 }
 
 void
@@ -45,6 +47,8 @@ flowctl_desired_destroy(struct flowctl_desired *d)
 {
     if (d) {
         flowctl_desired_clear(d);
+        flowctl_desired_clear_touched(d);
+        hmap_destroy(&d->touched);
         hmap_destroy(&d->flows);
         hmap_destroy(&d->shadows);
         hmap_destroy(&d->owners);
@@ -140,6 +144,57 @@ get_owner(struct flowctl_desired *d, const struct uuid *uuid)
     return o;
 }
 
+/* Records in the journal that the desired flow with 'f''s key changed. */
+void
+flowctl_desired_touch(struct flowctl_desired *d, const struct oflow *f)
+{
+    struct desired_touch *t;
+
+    if (d->all_touched) {
+        return;
+    }
+    HMAP_FOR_EACH_WITH_HASH (t, node, f->hash, &d->touched) {
+        if (oflow_same_key(t->key, f)) {
+            return;
+        }
+    }
+    if (hmap_count(&d->touched) >= 64
+        && hmap_count(&d->touched) > hmap_count(&d->flows) / 4) {
+        flowctl_desired_touch_all(d);
+        return;
+    }
+    t = xmalloc(sizeof *t);
+    t->key = oflow_ref(f);
+    hmap_insert(&d->touched, &t->node, f->hash);
+}
+
+/* Records that any desired flow may have changed. */
+void
+flowctl_desired_touch_all(struct flowctl_desired *d)
+{
+    flowctl_desired_clear_touched(d);
+    d->all_touched = true;
+}
+
+bool
+flowctl_desired_all_touched(const struct flowctl_desired *d)
+{
+    return d->all_touched;
+}
+
+/* Empties the journal. */
+void
+flowctl_desired_clear_touched(struct flowctl_desired *d)
+{
+    struct desired_touch *t;
+
+    HMAP_FOR_EACH_POP (t, node, &d->touched) {
+        oflow_unref(t->key);
+        free(t);
+    }
+    d->all_touched = false;
+}
+
 /* Adds 'f' (taking over the caller's reference) to 'owner''s flows,
  * replacing the owner's flow with the same key, if any.  Returns true if
  * the desired flows changed. */
@@ -154,6 +209,9 @@ flowctl_desired_add(struct flowctl_desired *d, const struct uuid *owner,
     if (c) {
         bool changed = c == head && !oflow_same_contents(c->flow, f);
 
+        if (changed) {
+            flowctl_desired_touch(d, f);
+        }
         oflow_unref(c->flow);
         c->flow = f;
         return changed;
@@ -171,6 +229,7 @@ flowctl_desired_add(struct flowctl_desired *d, const struct uuid *owner,
         return false;
     }
     hmap_insert(&d->flows, &c->node, f->hash);
+    flowctl_desired_touch(d, f);
     return true;
 }
 
@@ -194,6 +253,9 @@ remove_claim(struct flowctl_desired *d, struct desired_claim *c)
         }
     } else {
         hmap_remove(&d->shadows, &c->node);
+    }
+    if (changed) {
+        flowctl_desired_touch(d, c->flow);
     }
     oflow_unref(c->flow);
     free(c);
@@ -297,6 +359,7 @@ flowctl_desired_remove_key(struct flowctl_desired *d, const struct oflow *key)
     if (!c) {
         return false;
     }
+    flowctl_desired_touch(d, key);
     hmap_remove(&d->flows, &c->node);
     do {
         unlink_from_owner(d, c);

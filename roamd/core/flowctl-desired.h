@@ -29,7 +29,13 @@
  * When two owners claim the same key, the first claim is the one desired;
  * the others wait behind it, and one of them takes over when it goes.  A
  * VM that shares a MAC with another therefore keeps a rule that both claim
- * when the other one leaves. */
+ * when the other one leaves.
+ *
+ * It also keeps a journal of the keys whose desired flow changed (added,
+ * removed, or now with other contents), so that flowctl sends the switch
+ * the difference by looking at those keys only: a change costs the same
+ * at 10 or 100 000 flows.  Past a quarter of the table, the journal just
+ * says "everything". */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,6 +52,14 @@ struct flowctl_desired {
     struct hmap flows;          /* struct desired_claim, first claims. */
     struct hmap shadows;        /* struct desired_claim, the others. */
     struct hmap owners;         /* struct desired_owner. */
+    struct hmap touched;        /* struct desired_touch: the journal. */
+    bool all_touched;           /* The journal overflowed (or was told). */
+};
+
+/* A key in the journal. */
+struct desired_touch {
+    struct hmap_node node;      /* In 'touched', by the flow's hash. */
+    struct oflow *key;          /* A flow with the key (a reference). */
 };
 
 /* The first claim of a key, as flowctl_desired_for_each() yields it. */
@@ -74,6 +88,16 @@ bool flowctl_desired_remove_key(struct flowctl_desired *,
                                 const struct oflow *key);
 bool flowctl_desired_clear(struct flowctl_desired *);
 size_t flowctl_desired_count(const struct flowctl_desired *);
+
+void flowctl_desired_touch(struct flowctl_desired *, const struct oflow *);
+void flowctl_desired_touch_all(struct flowctl_desired *);
+bool flowctl_desired_all_touched(const struct flowctl_desired *);
+void flowctl_desired_clear_touched(struct flowctl_desired *);
+
+/* Iterates 'TOUCH' over the journal (TOUCH->key), unless it overflowed
+ * (flowctl_desired_all_touched()). */
+#define FLOWCTL_DESIRED_FOR_EACH_TOUCHED(TOUCH, DESIRED) \
+    HMAP_FOR_EACH (TOUCH, node, &(DESIRED)->touched)
 size_t flowctl_desired_owner_count(const struct flowctl_desired *,
                                    const struct uuid *owner);
 

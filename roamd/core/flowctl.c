@@ -52,6 +52,7 @@ VLOG_DEFINE_THIS_MODULE(flowctl);
 COVERAGE_DEFINE(flowctl_bundle);
 COVERAGE_DEFINE(flowctl_bundle_failed);
 COVERAGE_DEFINE(flowctl_resync);
+COVERAGE_DEFINE(flowctl_full_diff);
 COVERAGE_DEFINE(flowctl_packet_in);
 COVERAGE_DEFINE(flowctl_flow_update);
 COVERAGE_DEFINE(flowctl_view_refresh);
@@ -100,6 +101,9 @@ struct flowctl {
     uint32_t bundle_id;
     bool bundle_failed;
     bool resynced;              /* Dumped: compare even if applied. */
+    bool full_diff;             /* The next commit compares every flow,
+                                 * not only the desired table's journal
+                                 * (flowctl-desired.h). */
     char *last_error;
 
     /* The switch's whole flow table, hand-added flows included.  A flow
@@ -342,6 +346,7 @@ flowctl_disown(struct flowctl *fc, const struct oflow *f)
         return false;
     }
     flowctl_installed_set(&fc->installed, oflow_ref(f));
+    flowctl_desired_touch(&fc->desired, f);
     fc->desired_gen++;
     return true;
 }
@@ -505,6 +510,7 @@ process_dump_reply(struct flowctl *fc, const struct ofp_header *oh)
     if (for_each_dumped_flow(fc, oh, dump_flow)) {
         flowctl_installed_clear(&fc->previous);
         fc->resynced = true;
+        fc->full_diff = true;
         fc->state = S_IDLE;
     }
 }
@@ -573,24 +579,52 @@ commit(struct flowctl *fc)
 
     fc->bundle_id++;
     ops_clear(fc);
-    FLOWCTL_DESIRED_FOR_EACH (d, &fc->desired) {
-        i = flowctl_installed_find_flow(&fc->installed, d->flow);
-        if (!i) {
-            put_flow_mod(fc, &msgs, OFPFC_ADD, d->flow);
-            n++;
-        } else if (!oflow_same_contents(i->flow, d->flow)) {
-            put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d->flow);
-            n++;
+    if (fc->full_diff || flowctl_desired_all_touched(&fc->desired)) {
+        /* Everything: after a reconciliation or a failed bundle, or when
+         * much changed. */
+        COVERAGE_INC(flowctl_full_diff);
+        FLOWCTL_DESIRED_FOR_EACH (d, &fc->desired) {
+            i = flowctl_installed_find_flow(&fc->installed, d->flow);
+            if (!i) {
+                put_flow_mod(fc, &msgs, OFPFC_ADD, d->flow);
+                n++;
+            } else if (!oflow_same_contents(i->flow, d->flow)) {
+                put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, d->flow);
+                n++;
+            }
+        }
+        HMAP_FOR_EACH (i, node, &fc->installed) {
+            if (!flowctl_desired_find(&fc->desired, i->flow->table_id,
+                                      i->flow->priority, i->flow->hash,
+                                      &i->flow->match)) {
+                put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i->flow);
+                n++;
+            }
+        }
+    } else {
+        /* Only the keys whose desired flow changed. */
+        const struct desired_touch *t;
+
+        FLOWCTL_DESIRED_FOR_EACH_TOUCHED (t, &fc->desired) {
+            const struct oflow *k = t->key;
+            const struct oflow *want = flowctl_desired_find(
+                &fc->desired, k->table_id, k->priority, k->hash, &k->match);
+
+            i = flowctl_installed_find_flow(&fc->installed, k);
+            if (want && !i) {
+                put_flow_mod(fc, &msgs, OFPFC_ADD, want);
+                n++;
+            } else if (want && !oflow_same_contents(i->flow, want)) {
+                put_flow_mod(fc, &msgs, OFPFC_MODIFY_STRICT, want);
+                n++;
+            } else if (!want && i) {
+                put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i->flow);
+                n++;
+            }
         }
     }
-    HMAP_FOR_EACH (i, node, &fc->installed) {
-        if (!flowctl_desired_find(&fc->desired, i->flow->table_id,
-                                  i->flow->priority, i->flow->hash,
-                                  &i->flow->match)) {
-            put_flow_mod(fc, &msgs, OFPFC_DELETE_STRICT, i->flow);
-            n++;
-        }
-    }
+    flowctl_desired_clear_touched(&fc->desired);
+    fc->full_diff = false;
 
     if (!n) {
         fc->applied_gen = fc->desired_gen;
@@ -623,6 +657,7 @@ finish_bundle(struct flowctl *fc)
         send_msg(fc, bundle_ctrl(fc, OFPBCT_DISCARD_REQUEST));
         COVERAGE_INC(flowctl_bundle_failed);
         fc->failed_gen = fc->inflight_gen;
+        fc->full_diff = true;
         ops_clear(fc);
         fc->state = S_IDLE;
         return;
@@ -640,6 +675,7 @@ process_barrier_reply(struct flowctl *fc)
         /* The bundle was atomic: nothing of it took effect. */
         COVERAGE_INC(flowctl_bundle_failed);
         fc->failed_gen = fc->inflight_gen;
+        fc->full_diff = true;
     } else {
         for (size_t k = 0; k < fc->n_ops; k++) {
             struct bundle_op *op = &fc->ops[k];
@@ -905,6 +941,7 @@ flowctl_run(struct flowctl *fc)
          * so they form a new generation. */
         fc->conn_seqno = rconn_get_connection_seqno(fc->rconn);
         fc->desired_gen++;
+        fc->full_diff = true;
         if (fc->state == S_ADDING || fc->state == S_COMMITTING) {
             /* Whether a commit in flight took effect is unknown: the dump
              * on reconnection tells. */
