@@ -10,7 +10,9 @@ bench_frame_blast_SOURCES = bench/frame-blast.c
 bench_frame_blast_LDADD = lib/libroam.la
 
 EXTRA_DIST += \
+	bench/edge-trial.py \
 	bench/run-bench-actions \
+	bench/run-bench-edge \
 	bench/run-bench-datapath \
 	bench/run-bench-handover \
 	bench/run-bench-gateway \

@@ -124,28 +124,6 @@ edge_recipe(struct ctl_context *ctx, int argc, char *argv[], struct ds *out)
     return status;
 }
 
-/* Returns the value that the SET_FIELD actions in 'ofpacts' leave in
- * register 'reg'. */
-static uint32_t
-loaded_reg(const struct ofpact *ofpacts, size_t len, enum mf_field_id reg)
-{
-    const struct ofpact *a;
-    uint32_t value = 0;
-
-    OFPACT_FOR_EACH (a, ofpacts, len) {
-        if (a->type == OFPACT_SET_FIELD) {
-            const struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
-
-            if (sf->field->id == reg) {
-                uint32_t mask = ntohl(ofpact_set_field_mask(sf)->be32);
-
-                value = (value & ~mask) | (ntohl(sf->value->be32) & mask);
-            }
-        }
-    }
-    return value;
-}
-
 /* Describes VPN number 'n' from the classify flows in 'fses'. */
 static char *
 vpn_name(const struct ofputil_flow_stats *fses, size_t n_fses, size_t n)
@@ -223,13 +201,13 @@ edge_show(struct ctl_context *ctx, int argc, char *argv[])
     table_add_column(t, "age");
     for (size_t i = 0; i < n_fses; i++) {
         const struct ofputil_flow_stats *fs = &fses[i];
-        uint32_t reg8;
+        size_t vpn_n;
 
         if (ntohll(fs->cookie) != EDGE_COOKIE_FWD
             || fs->table_id != EDGE_T_FWD) {
             continue;
         }
-        reg8 = loaded_reg(fs->ofpacts, fs->ofpacts_len, MFF_REG8);
+        vpn_n = edge_flows_fwd_vpn(fs->ofpacts, fs->ofpacts_len);
 
         /* Its entries (2): the VPNs whose traffic from it is accepted. */
         struct ds from = DS_EMPTY_INITIALIZER;
@@ -248,7 +226,7 @@ edge_show(struct ctl_context *ctx, int argc, char *argv[])
             }
         }
 
-        char *vpn = vpn_name(fses, n_fses, reg8 & 0xffff);
+        char *vpn = vpn_name(fses, n_fses, vpn_n);
         table_add_row(t);
         ctl_add_cellf(t, IP_FMT, IP_ARGS(fs->match.flow.nw_dst));
         ctl_add_cell(t, vpn);

@@ -34,7 +34,9 @@ EXTRA_DIST += \
 	tests/run-all \
 	tests/lib.sh \
 	tests/frames.py \
-	tests/netns/tcp-echo.py
+	tests/netns/site-report.py \
+	tests/netns/tcp-echo.py \
+	tests/netns/udp-stream.py
 
 # Drivers that run agent modules against real daemons for tests/agent.
 check_PROGRAMS += tests/agent/test-flowctl

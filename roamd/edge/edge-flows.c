@@ -19,6 +19,8 @@
 #include "roamd/edge/edge-flows.h"
 
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
 #include "packets.h"
 #include "roamd/edge/edge-config.h"
 #include "util.h"
@@ -260,4 +262,27 @@ edge_flows_entries(ovs_be32 ip, size_t vpn, struct ds *fwd, struct ds *rev)
     put_cookie(rev, EDGE_COOKIE_REV);
     ds_put_format(rev, "reg7=%"PRIuSIZE",ip,nw_src="IP_FMT",actions="
                   "load:0x1->NXM_NX_REG9[1]", vpn, IP_ARGS(ip));
+}
+
+/* Returns the VPN number that the actions 'ofpacts' of an entry (1) send
+ * its address to (what they leave in reg8, as the recipe's "learn" or
+ * roamd writes them), or 0 if they are not an entry's. */
+size_t
+edge_flows_fwd_vpn(const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    const struct ofpact *a;
+    uint32_t reg8 = 0;
+
+    OFPACT_FOR_EACH (a, ofpacts, ofpacts_len) {
+        if (a->type == OFPACT_SET_FIELD) {
+            const struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
+
+            if (sf->field->id == MFF_REG8) {
+                uint32_t mask = ntohl(ofpact_set_field_mask(sf)->be32);
+
+                reg8 = (reg8 & ~mask) | (ntohl(sf->value->be32) & mask);
+            }
+        }
+    }
+    return reg8 & 0x10000 ? reg8 & 0xffff : 0;
 }

@@ -97,4 +97,7 @@ void edge_flows_pipeline(const struct edge_config *,
 void edge_flows_entries(ovs_be32 ip, size_t vpn, struct ds *fwd,
                         struct ds *rev);
 
+struct ofpact;
+size_t edge_flows_fwd_vpn(const struct ofpact *, size_t ofpacts_len);
+
 #endif /* edge/edge-flows.h */

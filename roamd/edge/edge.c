@@ -261,23 +261,9 @@ adopt_entries(struct edge *e)
         }
         minimatch_expand(&of->match, &m);
 
-        const struct ofpact *a;
-        uint32_t reg8 = 0;
-        OFPACT_FOR_EACH (a, of->ofpacts, of->ofpacts_len) {
-            if (a->type == OFPACT_SET_FIELD) {
-                const struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
-
-                if (sf->field->id == MFF_REG8) {
-                    uint32_t v = ntohl(sf->value->be32);
-                    uint32_t mask = ntohl(ofpact_set_field_mask(sf)->be32);
-
-                    reg8 = (reg8 & ~mask) | (v & mask);
-                }
-            }
-        }
-        size_t vpn = reg8 & 0xffff;
+        size_t vpn = edge_flows_fwd_vpn(of->ofpacts, of->ofpacts_len);
         ovs_be32 ip = m.flow.nw_dst;
-        if (vpn && vpn <= e->config.n_vpns && (reg8 & 0x10000)
+        if (vpn && vpn <= e->config.n_vpns
             && m.wc.masks.nw_dst == OVS_BE32_MAX) {
             edge_table_learn(&e->table, ip, vpn, time_msec());
             program_entries(e, ip);

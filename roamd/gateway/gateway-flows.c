@@ -618,6 +618,7 @@ gateway_flows_fabric(const struct pseudo_id_layout *layout,
 
     /* The stale-sender notice. */
     ofpbuf_clear(&ofpacts);
+    match_init_catchall(&match);
     put_notice_actions(&ofpacts);
     add_flow(flows, GW_T_NOTICE, PRIO_PASS, &match, &ofpacts);
 
