@@ -1021,6 +1021,26 @@ flowctl_recv_packet_in(struct flowctl *fc)
                         list_node);
 }
 
+/* Returns an OpenFlow 1.5 packet-out of 'packet' ('packet_len' bytes) as
+ * if it came in on 'in_port', with actions 'ofpacts'.  The caller owns the
+ * message (flowctl_send() takes it). */
+struct ofpbuf *
+flowctl_packet_out(const void *packet, size_t packet_len, ofp_port_t in_port,
+                   const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct ofputil_packet_out po;
+
+    memset(&po, 0, sizeof po);
+    po.packet = packet;
+    po.packet_len = packet_len;
+    po.buffer_id = UINT32_MAX;
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, in_port);
+    po.ofpacts = CONST_CAST(struct ofpact *, ofpacts);
+    po.ofpacts_len = ofpacts_len;
+    return ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM);
+}
+
 /* Sends 'msg' (an OpenFlow 1.5 message such as NXT_RESUME or a packet-out,
  * which this function takes over) on the bridge's connection.  Returns 0,
  * or ENOTCONN if there is no connection, in which case 'msg' is freed. */

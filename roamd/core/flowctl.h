@@ -123,6 +123,9 @@ int flowctl_request_stats(struct flowctl *, uint8_t table_id,
 /* Packet-ins, and messages to the switch. */
 struct ofpbuf *flowctl_recv_packet_in(struct flowctl *);
 int flowctl_send(struct flowctl *, struct ofpbuf *msg);
+struct ofpbuf *flowctl_packet_out(const void *packet, size_t packet_len,
+                                  ofp_port_t in_port, const struct ofpact *,
+                                  size_t ofpacts_len);
 uint64_t flowctl_barrier(struct flowctl *);
 uint64_t flowctl_barriers_done(const struct flowctl *);
 unsigned int flowctl_connection_seqno(const struct flowctl *);

@@ -300,23 +300,15 @@ release_held(struct edge *e)
         if (h->gen > applied) {
             continue;
         }
-        struct ofputil_packet_out po;
-        uint64_t stub[64 / 8];
-        struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+        struct ofpact_resubmit resubmit;
 
-        ofpact_put_RESUBMIT(&ofpacts)->table_id = EDGE_T_DELIVER;
-        ofpact_get_RESUBMIT(ofpacts.header)->in_port = OFPP_IN_PORT;
-        memset(&po, 0, sizeof po);
-        po.packet = h->packet.data;
-        po.packet_len = h->packet.size;
-        po.buffer_id = UINT32_MAX;
-        match_init_catchall(&po.flow_metadata);
-        match_set_in_port(&po.flow_metadata, h->in_port);
-        po.ofpacts = ofpacts.data;
-        po.ofpacts_len = ofpacts.size;
-        flowctl_send(e->fc, ofputil_encode_packet_out(&po,
-                                                      OFPUTIL_P_OF15_OXM));
-        ofpbuf_uninit(&ofpacts);
+        ofpact_init_RESUBMIT(&resubmit);
+        resubmit.in_port = OFPP_IN_PORT;
+        resubmit.table_id = EDGE_T_DELIVER;
+        flowctl_send(e->fc, flowctl_packet_out(h->packet.data,
+                                               h->packet.size, h->in_port,
+                                               &resubmit.ofpact,
+                                               sizeof resubmit));
         ovs_list_remove(&h->node);
         ofpbuf_uninit(&h->packet);
         free(h);
@@ -364,14 +356,6 @@ edge_run(struct edge *e, const struct roamd_ctx *ctx)
         }
     }
     release_held(e);
-}
-
-void
-edge_wait(struct edge *e)
-{
-    /* A flowctl's barrier replies wake the loop; the held packets go out
-     * in the iteration that sees them. */
-    (void) e;
 }
 
 /* Handles a packet from a VPN whose source has no entry (2) (S4.1): the

@@ -32,7 +32,10 @@
  * itself, and roamd only keeps the pipeline installed.
  *
  * After a restart it adopts the entries it finds on the switch, so that
- * what the site learned survives.  unixctl: edge/stats. */
+ * what the site learned survives.  unixctl: edge/stats.  It has no
+ * edge_wait(): all it waits for (packet-ins, the barrier replies that
+ * release held packets) comes on the bridges' connections, which
+ * bridges_wait() already waits on. */
 
 struct edge_config;
 struct pinctrl;
@@ -41,6 +44,5 @@ struct roamd_ctx;
 struct edge *edge_create(struct edge_config *, struct pinctrl *);
 void edge_destroy(struct edge *);
 void edge_run(struct edge *, const struct roamd_ctx *);
-void edge_wait(struct edge *);
 
 #endif /* edge/edge.h */

@@ -354,13 +354,16 @@ client_flows(const struct mapping_entry *e, uint32_t local_dc,
         add_flow_text(flows, ds_cstr(&s));
     }
     if (arriving && client->announce_to) {
+        /* A GARP request goes on to the ARP answers, a GARP reply and a
+         * RARP to the rewrite tables, as table 0 sends them otherwise. */
         static const struct {
             const char *match;
             uint8_t next;
+            bool rarp;
         } kinds[] = {
-            { "arp,arp_op=1", GW_T_ARP },
-            { "arp,arp_op=2", GW_T_OUT_DST },
-            { "rarp", GW_T_OUT_DST },
+            { "arp,arp_op=1", GW_T_ARP, false },
+            { "arp,arp_op=2", GW_T_OUT_DST, false },
+            { "rarp", GW_T_OUT_DST, true },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -371,15 +374,14 @@ client_flows(const struct mapping_entry *e, uint32_t local_dc,
                           GW_T_CLASSIFY, PRIO_ENTRY + 30, GW_COOKIE,
                           ofp_to_u16(client->fabric), kinds[i].match,
                           ETH_ADDR_ARGS(e->real_mac));
-            if (kinds[i].next == GW_T_ARP || i == 1) {
+            if (!kinds[i].rarp) {
                 ds_put_format(&s, ",arp_spa="IP_FMT, IP_ARGS(e->real_ip));
             }
             ds_put_format(&s, ",actions=clone(roam_announce(dst="IP_FMT","
-                          "dst_mac="ETH_ADDR_FMT"%s", IP_ARGS(client->announce_to),
-                          ETH_ADDR_ARGS(client->router_mac),
-                          i == 2 ? ",rarp_ip=" : "");
-            if (i == 2) {
-                ds_put_format(&s, IP_FMT, IP_ARGS(e->real_ip));
+                          "dst_mac="ETH_ADDR_FMT, IP_ARGS(client->announce_to),
+                          ETH_ADDR_ARGS(client->router_mac));
+            if (kinds[i].rarp) {
+                ds_put_format(&s, ",rarp_ip="IP_FMT, IP_ARGS(e->real_ip));
             }
             ds_put_format(&s, "),output:%"PRIu16"),resubmit(,%d)",
                           ofp_to_u16(client->router), kinds[i].next);

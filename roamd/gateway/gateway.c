@@ -305,21 +305,15 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
 static void
 send_frame(struct flowctl *fc, const struct dp_packet *frame, ofp_port_t port)
 {
-    struct ofputil_packet_out po;
     uint64_t stub[64 / 8];
     struct ofpbuf ofpacts;
 
     ofpbuf_use_stub(&ofpacts, stub, sizeof stub);
     ofpact_put_OUTPUT(&ofpacts)->port = port;
-    memset(&po, 0, sizeof po);
-    po.packet = dp_packet_data(frame);
-    po.packet_len = dp_packet_size(frame);
-    po.buffer_id = UINT32_MAX;
-    match_init_catchall(&po.flow_metadata);
-    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
-    po.ofpacts = ofpacts.data;
-    po.ofpacts_len = ofpacts.size;
-    flowctl_send(fc, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
+    flowctl_send(fc, flowctl_packet_out(dp_packet_data(frame),
+                                        dp_packet_size(frame),
+                                        OFPP_CONTROLLER, ofpacts.data,
+                                        ofpacts.size));
     ofpbuf_uninit(&ofpacts);
 }
 

@@ -310,7 +310,6 @@ struct ofpbuf *
 gate_open_packet_out(uint64_t dp_id)
 {
     uint8_t frame[ETH_TOTAL_MIN];
-    struct ofputil_packet_out po;
     uint64_t stub[64 / 8];
     struct ofpbuf ofpacts;
     struct ofpbuf *msg;
@@ -329,15 +328,8 @@ gate_open_packet_out(uint64_t dp_id)
     rg->port = OFPP_NONE;
     ofpact_finish(&ofpacts, &rg->ofpact);
 
-    memset(&po, 0, sizeof po);
-    po.packet = frame;
-    po.packet_len = sizeof frame;
-    po.buffer_id = UINT32_MAX;
-    match_init_catchall(&po.flow_metadata);
-    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
-    po.ofpacts = ofpacts.data;
-    po.ofpacts_len = ofpacts.size;
-    msg = ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM);
+    msg = flowctl_packet_out(frame, sizeof frame, OFPP_CONTROLLER,
+                             ofpacts.data, ofpacts.size);
     ofpbuf_uninit(&ofpacts);
     return msg;
 }

@@ -481,14 +481,19 @@ dc_site_traffic() {
     wait_until sh -c "grep -q 'icmp_seq=500 ' '$T/ping-k.log'"
 }
 
-# dc_captures_settled FILE...: true once none of FILEs has grown for 200
-# ms (for wait_until).
+# dc_captures_settled FILE...: for wait_until, which polls it: true once
+# none of FILEs has grown for 200 ms (the sizes, and when they last
+# changed, are kept in $T/settled between polls).
 dc_captures_settled() {
-    local before after
-    before=$(stat -c %s "$@" | tr '\n' ' ')
-    sleep 0.2
-    after=$(stat -c %s "$@" | tr '\n' ' ')
-    [ "$before" = "$after" ]
+    local now sizes last since
+    now=$(date +%s%3N)
+    sizes=$(stat -c %s "$@" | tr '\n' ' ')
+    read -r last since < <(cat "$T/settled" 2>/dev/null || echo "- 0")
+    if [ "$sizes" != "${last//,/ }" ]; then
+        echo "${sizes// /,} $now" > "$T/settled"
+        return 1
+    fi
+    [ $((now - since)) -ge 200 ]
 }
 
 # dc_site_report IDLE: waits for the client's traffic and writes
@@ -508,6 +513,7 @@ dc_site_report() {
     # What is still on its way is captured before the captures stop: the
     # files stop growing.
     if [ "$idle" = idle ]; then
+        rm -f "$T/settled"
         wait_until dc_captures_settled "$T/v-eth1.pcap" "$T/up2.pcap"
     fi
     for pid in $DC_TCPDUMPS; do
