@@ -9,6 +9,10 @@ noinst_PROGRAMS += bench/frame-blast
 bench_frame_blast_SOURCES = bench/frame-blast.c
 bench_frame_blast_LDADD = lib/libroam.la
 
+noinst_PROGRAMS += bench/frame-pace
+bench_frame_pace_SOURCES = bench/frame-pace.c
+bench_frame_pace_LDADD = lib/libroam.la
+
 EXTRA_DIST += \
 	bench/edge-trial.py \
 	bench/run-bench-actions \

@@ -4,16 +4,14 @@
   edge-trial.py learn IFACE VLAN GW_MAC FIRST N
       send, tagged VLAN, one IPv4/UDP frame from each of N addresses
       (FIRST, FIRST + 1, ...) from GW_MAC: the site learns them.
-  edge-trial.py stream IFACE CLIENT_MAC GW_MAC DST SECONDS INTERVAL_US
-      the client: a frame to DST every INTERVAL_US microseconds (or as
-      fast as this machine goes) for SECONDS.
   edge-trial.py trigger IFACE VLAN GW_MAC SRC
-      the fast packet: one frame from SRC over VLAN.
+      the fast packet: one frame from SRC over VLAN; then it sleeps half
+      a second, so that neither it nor the next helper (the measurement,
+      a Python start) runs while the switch flips.
   edge-trial.py measure PCAP GW_MAC CLIENT_MAC ADDR
       from a capture of the VLAN 2 uplink: microseconds from the trigger
       (from ADDR, from GW_MAC) to the client's first frame to ADDR.
 """
-import ctypes
 import ipaddress
 import socket
 import sys
@@ -48,25 +46,11 @@ def main():
                          int(vlan)))
             if i % 200 == 199:
                 time.sleep(0.01)   # the site learns; nothing is dropped
-    elif cmd == "stream":
-        iface, client, gw, dst, secs, interval = sys.argv[2:8]
-        s = sock(iface)
-        f = frame(client, gw, "192.168.50.10", dst)
-        # Sleep between frames, precisely (no 50 us timer slack), rather
-        # than spin: the core stays free for the switch's other threads.
-        ctypes.CDLL(None, use_errno=True).prctl(29, 1, 0, 0, 0)
-        end = time.monotonic() + float(secs)
-        nxt = time.monotonic()
-        while nxt < end:
-            s.send(f)
-            nxt += float(interval) / 1e6
-            delay = nxt - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
     elif cmd == "trigger":
         iface, vlan, gw, src = sys.argv[2:6]
-        sock(iface).send(frame(gw, "52:54:00:aa:00:10", src,
-                               "192.168.50.10", int(vlan)))
+        f = frame(gw, "52:54:00:aa:00:10", src, "192.168.50.10", int(vlan))
+        sock(iface).send(f)
+        time.sleep(0.5)
     elif cmd == "measure":
         path, gw, client, addr = sys.argv[2:6]
         gw, client = gw.lower(), client.lower()
