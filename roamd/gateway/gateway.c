@@ -279,12 +279,12 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
         if (e && eth_addr_equals(e->real_mac, real)
             && !eth_addr_equals(pseudo, e->pseudo_mac)
             && old.dc != e->dc && !e->moved) {
-            e->moved = true;
+            mapping_mark_moved(&gw->mapping, e);
             e->old_dc = old.dc;
             e->old_pseudo_mac = pseudo;
             e->old_pseudo_ip = pseudo_ip;
             e->old_until = time_msec() + gw->straggler_ms;
-            e->changed = true;
+            mapping_mark_changed(&gw->mapping, e);
             n_adopted++;
         }
     }
@@ -357,25 +357,28 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
     };
     const struct mapping_entry *e;
 
-    HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
-        if (all || e->changed) {
-            struct oflows flows = OFLOWS_INITIALIZER;
+    /* (With nothing changed, there is nothing to visit.) */
+    if (all || gw->mapping.n_changed) {
+        HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
+            if (all || e->changed) {
+                struct oflows flows = OFLOWS_INITIALIZER;
 
-            COVERAGE_INC(gateway_vm_flows);
-            gateway_flows_vm(e, gw->place.dc, &client, &flows);
-            flowctl_replace_owner(fc, &e->vm, &flows);
-            oflows_destroy(&flows);
-            if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {
-                /* Arrived here: say so once the switch has it. */
-                CONST_CAST(struct mapping_entry *, e)->ready_gen
-                    = flowctl_desired_gen(fc);
-                gw->n_ready++;
-            }
-            if (e->moved && e->old_dc == gw->place.dc) {
-                /* Once its redirects are in the switch. */
-                CONST_CAST(struct mapping_entry *, e)->announce_gen
-                    = flowctl_desired_gen(fc);
-                gw->n_announce++;
+                COVERAGE_INC(gateway_vm_flows);
+                gateway_flows_vm(e, gw->place.dc, &client, &flows);
+                flowctl_replace_owner(fc, &e->vm, &flows);
+                oflows_destroy(&flows);
+                if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {
+                    /* Arrived here: say so once the switch has it. */
+                    CONST_CAST(struct mapping_entry *, e)->ready_gen
+                        = flowctl_desired_gen(fc);
+                    gw->n_ready++;
+                }
+                if (e->moved && e->old_dc == gw->place.dc) {
+                    /* Once its redirects are in the switch. */
+                    CONST_CAST(struct mapping_entry *, e)->announce_gen
+                        = flowctl_desired_gen(fc);
+                    gw->n_announce++;
+                }
             }
         }
     }

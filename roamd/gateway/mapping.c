@@ -36,6 +36,7 @@ COVERAGE_DEFINE(gateway_mapping_update);
 COVERAGE_DEFINE(gateway_mapping_stale);
 COVERAGE_DEFINE(gateway_mapping_remove);
 COVERAGE_DEFINE(gateway_mapping_moved);
+COVERAGE_DEFINE(gateway_mapping_scan);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
@@ -183,7 +184,97 @@ peer_ready(struct ovsdb_idl *roam_idl, const struct roamrec_vm *vm,
             || smap_get(&m->external_ids, MAPPING_KEY_READY));
 }
 
-/* Brings 'm' up to date with the VM rows of 'roam_idl'. */
+/* Ends the redirects of moved VMs whose time is up and notes whether the
+ * gateway of each moved VM's new datacenter is ready.  If 'rows_changed',
+ * also removes the entries whose VM is gone or no longer mappable (which
+ * visits every entry); otherwise visits only the moved ones. */
+static void
+follow_moved(struct mapping *m, struct ovsdb_idl *roam_idl,
+             long long int straggler_ms, long long int now, bool rows_changed)
+{
+    struct mapping_entry *e;
+    size_t n_moved = 0;
+
+    HMAP_FOR_EACH_SAFE (e, node, &m->entries) {
+        const struct roamrec_vm *row;
+
+        if (!rows_changed && !e->moved) {
+            continue;
+        }
+        row = roamrec_vm_get_for_uuid(roam_idl, &e->vm);
+        if (rows_changed) {
+            struct mapping_entry tmp;
+
+            if (!row || !entry_from_row(&tmp, row)) {
+                COVERAGE_INC(gateway_mapping_remove);
+                note_gone(m, &e->vm);
+                if (e->changed) {
+                    m->n_changed--;
+                }
+                entry_destroy(m, e);
+                continue;
+            }
+        }
+        if (e->moved && now >= e->old_until) {
+            VLOG_INFO("VM %s: its old identity in datacenter %"PRIu32" is "
+                      "no longer redirected", e->name, e->old_dc);
+            e->moved = false;
+            mapping_mark_changed(m, e);
+        } else if (e->moved && !e->peer_ready && row) {
+            e->peer_ready = peer_ready(roam_idl, row, e,
+                                       now - (e->old_until - straggler_ms));
+        }
+        n_moved += e->moved;
+    }
+    m->n_moved = n_moved;
+}
+
+/* Marks 'e', an entry of 'm', as changed: its flows are programmed
+ * again. */
+void
+mapping_mark_changed(struct mapping *m, struct mapping_entry *e)
+{
+    if (!e->changed) {
+        e->changed = true;
+        m->n_changed++;
+    }
+}
+
+/* Marks 'e', an entry of 'm', as moved (the caller sets its old place). */
+void
+mapping_mark_moved(struct mapping *m, struct mapping_entry *e)
+{
+    if (!e->moved) {
+        e->moved = true;
+        m->n_moved++;
+    }
+}
+
+/* True if a table the mapping reads changed since 'm' last read it (and
+ * notes the tables' change numbers). */
+static bool
+tables_changed(struct mapping *m, const struct ovsdb_idl *roam_idl)
+{
+    unsigned int vm_seqno = roamrec_vm_get_seqno(roam_idl);
+    unsigned int migration_seqno = roamrec_migration_get_seqno(roam_idl);
+    unsigned int dc_seqno = roamrec_datacenter_get_seqno(roam_idl);
+
+    if (m->scanned && vm_seqno == m->vm_seqno
+        && migration_seqno == m->migration_seqno && dc_seqno == m->dc_seqno) {
+        return false;
+    }
+    m->scanned = true;
+    m->vm_seqno = vm_seqno;
+    m->migration_seqno = migration_seqno;
+    m->dc_seqno = dc_seqno;
+    return true;
+}
+
+/* Brings 'm' up to date with the VM rows of 'roam_idl'.  Reads the rows
+ * only if the VM, Migration or Datacenter table changed since the last
+ * call (a Host row's heartbeat is not a change: a VM's host reference
+ * is its own column); otherwise only ends the redirects whose time is up
+ * and follows the moved VMs' Migration rows. */
 void
 mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
             long long int straggler_ms)
@@ -194,6 +285,13 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
     struct mapping_entry *e;
     struct transit *t;
 
+    if (!tables_changed(m, roam_idl)) {
+        if (m->n_moved) {
+            follow_moved(m, roam_idl, straggler_ms, now, false);
+        }
+        return;
+    }
+    COVERAGE_INC(gateway_mapping_scan);
     find_transits(roam_idl, &transits);
     ROAMREC_VM_FOR_EACH (vm, roam_idl) {
         struct mapping_entry row;
@@ -250,7 +348,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
             e->pseudo_ip = row.pseudo_ip;
             e->transit_dc = row.transit_dc;
             e->transit_paused = row.transit_paused;
-            e->changed = true;
+            mapping_mark_changed(m, e);
         }
     }
     HMAP_FOR_EACH_POP (t, node, &transits) {
@@ -258,26 +356,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
     }
     hmap_destroy(&transits);
 
-    /* VMs no longer mappable leave; old identities expire. */
-    HMAP_FOR_EACH_SAFE (e, node, &m->entries) {
-        const struct roamrec_vm *row = roamrec_vm_get_for_uuid(roam_idl,
-                                                               &e->vm);
-        struct mapping_entry tmp;
-
-        if (!row || !entry_from_row(&tmp, row)) {
-            COVERAGE_INC(gateway_mapping_remove);
-            note_gone(m, &e->vm);
-            entry_destroy(m, e);
-        } else if (e->moved && now >= e->old_until) {
-            VLOG_INFO("VM %s: its old identity in datacenter %"PRIu32" is "
-                      "no longer redirected", e->name, e->old_dc);
-            e->moved = false;
-            e->changed = true;
-        } else if (e->moved && !e->peer_ready) {
-            e->peer_ready = peer_ready(roam_idl, row, e,
-                                       now - (e->old_until - straggler_ms));
-        }
-    }
+    follow_moved(m, roam_idl, straggler_ms, now, true);
 }
 
 /* When the next old identity expires, or LLONG_MAX. */
@@ -287,6 +366,9 @@ mapping_next_expiry(const struct mapping *m)
     const struct mapping_entry *e;
     long long int next = LLONG_MAX;
 
+    if (!m->n_moved) {
+        return next;
+    }
     HMAP_FOR_EACH (e, node, &m->entries) {
         if (e->moved && e->old_until < next) {
             next = e->old_until;
@@ -318,8 +400,11 @@ mapping_clear_changes(struct mapping *m)
 {
     struct mapping_entry *e;
 
-    HMAP_FOR_EACH (e, node, &m->entries) {
-        e->changed = false;
+    if (m->n_changed) {
+        HMAP_FOR_EACH (e, node, &m->entries) {
+            e->changed = false;
+        }
+        m->n_changed = 0;
     }
     m->n_gone = 0;
 }

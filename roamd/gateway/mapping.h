@@ -91,7 +91,16 @@ struct mapping {
     struct hmap entries;        /* struct mapping_entry, by VM uuid. */
     struct uuid *gone;          /* VMs that left since the last... */
     size_t n_gone, allocated_gone;      /* ...mapping_clear_changes(). */
+    size_t n_changed;           /* Entries with 'changed' set. */
+    size_t n_moved;             /* Entries with 'moved' set. */
     size_t n_stale;             /* Older rows ignored, ever. */
+
+    /* The tables' change numbers when the rows were last read: with
+     * 100 000 VMs, reading them all (and parsing their addresses) costs
+     * tens of milliseconds, so mapping_run() reads them only after one of
+     * these tables changed, not on every wake of roamd. */
+    bool scanned;
+    unsigned int vm_seqno, migration_seqno, dc_seqno;
 };
 
 void mapping_init(struct mapping *);
@@ -107,6 +116,8 @@ long long int mapping_next_expiry(const struct mapping *);
 const struct mapping_entry *mapping_find_by_mac(const struct mapping *,
                                                 struct eth_addr);
 void mapping_clear_changes(struct mapping *);
+void mapping_mark_changed(struct mapping *, struct mapping_entry *);
+void mapping_mark_moved(struct mapping *, struct mapping_entry *);
 const struct mapping_entry *mapping_find(const struct mapping *,
                                          const struct uuid *vm);
 void mapping_format(const struct mapping *, uint32_t local_dc,
