@@ -18,8 +18,11 @@
 
 #include "roamd/core/heap.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "coverage.h"
 #include "memory.h"
@@ -46,6 +49,42 @@ VLOG_DEFINE_THIS_MODULE(heap);
 
 COVERAGE_DEFINE(heap_trim);
 
+/* Open vSwitch, and roamd with it, may be linked with jemalloc
+ * (tools/ovs-build).  glibc's mallinfo2() and malloc_trim() then see only
+ * glibc's own heap, which nothing uses: ask jemalloc instead, through its
+ * mallctl(), looked up at run time so that either allocator works. */
+typedef int mallctl_func(const char *name, void *oldp, size_t *oldlenp,
+                         void *newp, size_t newlen);
+#define JE_ARENAS_ALL "4096"    /* jemalloc's MALLCTL_ARENAS_ALL. */
+
+static mallctl_func *
+je_mallctl(void)
+{
+    static bool looked_up;
+    static mallctl_func *mallctl;
+
+    if (!looked_up) {
+        looked_up = true;
+        mallctl = (mallctl_func *) dlsym(RTLD_DEFAULT, "mallctl");
+    }
+    return mallctl;
+}
+
+/* Reads jemalloc's size_t statistic 'name' into '*value', after refreshing
+ * its statistics.  Returns 0 or a positive errno value. */
+static int
+je_stat(mallctl_func *mallctl, const char *name, size_t *value)
+{
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+
+    if (mallctl("epoch", &epoch, &len, &epoch, len)) {
+        return EINVAL;
+    }
+    len = sizeof *value;
+    return mallctl(name, value, &len, NULL, 0) ? EINVAL : 0;
+}
+
 #define HEAP_CHECK_MS 1000
 #define HEAP_TRIM_MIN (1024 * 1024)
 
@@ -56,6 +95,22 @@ static bool busy;               /* The loop ran since the last check. */
 static void
 heap_trim(void)
 {
+    mallctl_func *mallctl = je_mallctl();
+    if (mallctl) {
+        size_t dirty, page;
+
+        /* Pages freed but still mapped, given back at once rather than
+         * after jemalloc's own decay time. */
+        if (!je_stat(mallctl, "stats.arenas." JE_ARENAS_ALL ".pdirty", &dirty)
+            && !je_stat(mallctl, "arenas.page", &page)
+            && dirty * page > HEAP_TRIM_MIN
+            && !mallctl("arena." JE_ARENAS_ALL ".purge", NULL, NULL, NULL,
+                        0)) {
+            COVERAGE_INC(heap_trim);
+            VLOG_DBG("gave back free heap (%zu kB)", dirty * page / 1024);
+        }
+        return;
+    }
 #if HAVE_MALLINFO2 && HAVE_DECL_MALLOC_TRIM
     struct mallinfo2 mi = mallinfo2();
 
@@ -80,13 +135,21 @@ heap_report(struct ovsdb_idl *roam_idl, const struct shash *flowctls)
     SHASH_FOR_EACH (node, flowctls) {
         flowctl_get_memory_usage(node->data, &usage);
     }
+    mallctl_func *mallctl = je_mallctl();
+    size_t allocated;
+    if (mallctl) {
+        if (!je_stat(mallctl, "stats.allocated", &allocated)) {
+            simap_increase(&usage, "heap-in-use-kB", allocated / 1024);
+        }
+    } else {
 #if HAVE_MALLINFO2
-    struct mallinfo2 mi = mallinfo2();
+        struct mallinfo2 mi = mallinfo2();
 
-    /* Small blocks in the heap, and large ones mapped on their own. */
-    simap_increase(&usage, "heap-in-use-kB",
-                   (mi.uordblks + mi.hblkhd) / 1024);
+        /* Small blocks in the heap, and large ones mapped on their own. */
+        simap_increase(&usage, "heap-in-use-kB",
+                       (mi.uordblks + mi.hblkhd) / 1024);
 #endif
+    }
     memory_report(&usage);
     simap_destroy(&usage);
 }

@@ -20,10 +20,12 @@
 /* heap: roamd's memory, reported and given back.
  *
  * A VM's arrival reads thousands of rules from the database and the switch
- * at once, and the buffers that held them are freed right after; glibc
- * keeps such freed memory mapped.  heap_run() gives it back to the kernel
- * (malloc_trim()) when, at a check at most once a second after roamd did
- * some work, more than 1 MB of the heap is free, as ovsdb-server's
+ * at once, and the buffers that held them are freed right after; the
+ * allocator keeps such freed memory mapped.  heap_run() gives it back to
+ * the kernel (glibc's malloc_trim(), or jemalloc's "arena.<all>.purge"
+ * when roamd runs on jemalloc, as it does when Open vSwitch was linked
+ * with it) when, at a check at most once a second after roamd did some
+ * work, more than 1 MB of the heap is free, as ovsdb-server's
  * --memory-trim-on-compaction does after a compaction.
  *
  * It also feeds Open vSwitch's memory module: "memory/show" over unixctl,
