@@ -6,11 +6,11 @@ bench_bench_actions_CFLAGS = $(AM_CFLAGS) -Wno-missing-field-initializers
 bench_bench_actions_LDADD = $(OVS_LIBS)
 
 noinst_PROGRAMS += bench/frame-blast
-bench_frame_blast_SOURCES = bench/frame-blast.c
+bench_frame_blast_SOURCES = bench/frame-blast.c bench/frame.h
 bench_frame_blast_LDADD = lib/libroam.la
 
 noinst_PROGRAMS += bench/frame-pace
-bench_frame_pace_SOURCES = bench/frame-pace.c
+bench_frame_pace_SOURCES = bench/frame-pace.c bench/frame.h
 bench_frame_pace_LDADD = lib/libroam.la
 
 EXTRA_DIST += \

@@ -38,7 +38,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "announce.h"
+#include "frame.h"
 
 #define BATCH 32
 #define FRAME_LEN 106
@@ -61,28 +61,11 @@ static void
 build(uint8_t *f, const uint8_t dst_mac[6], uint32_t vm)
 {
     uint8_t mac[6];
-    uint32_t src, dst = htonl(0x0afffffe);
-    uint16_t csum;
+    uint32_t src;
 
     vm_addrs(vm, mac, &src);
-    memset(f, 0, FRAME_LEN);
-    memcpy(f, dst_mac, 6);
-    memcpy(f + 6, mac, 6);
-    f[12] = 0x08;
-    f[14] = 0x45;
-    f[16] = (FRAME_LEN - 14) >> 8;
-    f[17] = (FRAME_LEN - 14) & 0xff;
-    f[22] = 64;
-    f[23] = 17;
-    memcpy(f + 26, &src, 4);
-    memcpy(f + 30, &dst, 4);
-    csum = htons(announce_csum(f + 14, 20, 0));
-    memcpy(f + 24, &csum, 2);
-    f[34] = 0x13;               /* UDP 5000 -> 9, no checksum. */
-    f[35] = 0x88;
-    f[37] = 9;
-    f[38] = (FRAME_LEN - 34) >> 8;
-    f[39] = (FRAME_LEN - 34) & 0xff;
+    bench_udp_frame(f, FRAME_LEN, mac, dst_mac, src, htonl(0x0afffffe),
+                    5000, 9);
 }
 
 int

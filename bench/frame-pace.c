@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "announce.h"
+#include "frame.h"
 
 #define FRAME_LEN 74            /* Ethernet 14 + IPv4 20 + UDP 8 + 32. */
 
@@ -71,27 +71,9 @@ build(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6],
       struct in_addr src, struct in_addr dst)
 {
     static const char payload[] = "roam-edge-bench";
-    uint16_t csum;
 
-    memset(f, 0, FRAME_LEN);
-    memcpy(f, dst_mac, 6);
-    memcpy(f + 6, src_mac, 6);
-    f[12] = 0x08;
-    f[14] = 0x45;
-    f[16] = (FRAME_LEN - 14) >> 8;
-    f[17] = (FRAME_LEN - 14) & 0xff;
-    f[22] = 64;
-    f[23] = 17;
-    memcpy(f + 26, &src.s_addr, 4);
-    memcpy(f + 30, &dst.s_addr, 4);
-    csum = htons(announce_csum(f + 14, 20, 0));
-    memcpy(f + 24, &csum, 2);
-    f[34] = 7000 >> 8;          /* UDP 7000 -> 7000, no checksum. */
-    f[35] = 7000 & 0xff;
-    f[36] = 7000 >> 8;
-    f[37] = 7000 & 0xff;
-    f[38] = (FRAME_LEN - 34) >> 8;
-    f[39] = (FRAME_LEN - 34) & 0xff;
+    bench_udp_frame(f, FRAME_LEN, src_mac, dst_mac, src.s_addr, dst.s_addr,
+                    7000, 7000);
     memcpy(f + 42, payload, sizeof payload - 1);
 }
 

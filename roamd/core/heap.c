@@ -70,15 +70,17 @@ je_mallctl(void)
     return mallctl;
 }
 
-/* Reads jemalloc's size_t statistic 'name' into '*value', after refreshing
- * its statistics.  Returns 0 or a positive errno value. */
+/* Reads jemalloc's size_t statistic 'name' into '*value', with 'refresh'
+ * after refreshing its statistics (which are otherwise as of the last
+ * refresh).  Returns 0 or a positive errno value. */
 static int
-je_stat(mallctl_func *mallctl, const char *name, size_t *value)
+je_stat(mallctl_func *mallctl, const char *name, bool refresh,
+        size_t *value)
 {
     uint64_t epoch = 1;
     size_t len = sizeof epoch;
 
-    if (mallctl("epoch", &epoch, &len, &epoch, len)) {
+    if (refresh && mallctl("epoch", &epoch, &len, &epoch, len)) {
         return EINVAL;
     }
     len = sizeof *value;
@@ -101,8 +103,9 @@ heap_trim(void)
 
         /* Pages freed but still mapped, given back at once rather than
          * after jemalloc's own decay time. */
-        if (!je_stat(mallctl, "stats.arenas." JE_ARENAS_ALL ".pdirty", &dirty)
-            && !je_stat(mallctl, "arenas.page", &page)
+        if (!je_stat(mallctl, "stats.arenas." JE_ARENAS_ALL ".pdirty", true,
+                     &dirty)
+            && !je_stat(mallctl, "arenas.page", false, &page)
             && dirty * page > HEAP_TRIM_MIN
             && !mallctl("arena." JE_ARENAS_ALL ".purge", NULL, NULL, NULL,
                         0)) {
@@ -138,7 +141,7 @@ heap_report(struct ovsdb_idl *roam_idl, const struct shash *flowctls)
     mallctl_func *mallctl = je_mallctl();
     size_t allocated;
     if (mallctl) {
-        if (!je_stat(mallctl, "stats.allocated", &allocated)) {
+        if (!je_stat(mallctl, "stats.allocated", true, &allocated)) {
             simap_increase(&usage, "heap-in-use-kB", allocated / 1024);
         }
     } else {

@@ -50,6 +50,8 @@ mapping_init(struct mapping *m)
 static void
 entry_destroy(struct mapping *m, struct mapping_entry *e)
 {
+    m->n_changed -= e->changed;
+    m->n_moved -= e->moved;
     hmap_remove(&m->entries, &e->node);
     free(e->name);
     free(e);
@@ -208,9 +210,6 @@ follow_moved(struct mapping *m, struct ovsdb_idl *roam_idl,
             if (!row || !entry_from_row(&tmp, row)) {
                 COVERAGE_INC(gateway_mapping_remove);
                 note_gone(m, &e->vm);
-                if (e->changed) {
-                    m->n_changed--;
-                }
                 entry_destroy(m, e);
                 continue;
             }
