@@ -127,8 +127,13 @@ struct flowctl {
     long long int view_ms;      /* How long the last complete dump took. */
 
     /* A flow monitor on every table tells when the switch's flows change,
-     * so that an unchanged table is not read again. */
+     * so that an unchanged table is not read again.  It starts with the
+     * first flowctl_refresh_view(): a caller that never refreshes (the
+     * client edge) spares the switch an update per flow change, which
+     * ovs-vswitchd's main thread would compose in the middle of a flip. */
     ovs_be32 monitor_xid;
+    bool monitor_wanted;        /* Someone refreshes views. */
+    bool monitor_sent;          /* On this connection. */
     bool monitor_ok;            /* The switch accepted the monitor. */
     bool view_dirty;            /* Flows may have changed since the last
                                  * view began. */
@@ -715,6 +720,7 @@ start_monitor(struct flowctl *fc)
     ofputil_append_flow_monitor_request(&rq, msg, OFPUTIL_P_OF15_OXM);
     ofpmsg_update_length(msg);
     fc->monitor_xid = send_msg(fc, msg);
+    fc->monitor_sent = true;
     fc->monitor_ok = true;
     fc->view_dirty = true;
 }
@@ -829,6 +835,7 @@ flowctl_request_view(struct flowctl *fc)
 void
 flowctl_refresh_view(struct flowctl *fc)
 {
+    fc->monitor_wanted = true;
     if (fc->view_dirty || !fc->monitor_ok) {
         COVERAGE_INC(flowctl_view_refresh);
         fc->view_wanted = true;
@@ -958,6 +965,8 @@ flowctl_run(struct flowctl *fc)
             }
         }
         fc->state = S_DISCONNECTED;
+        fc->monitor_sent = false;
+        fc->monitor_ok = false;
         /* Barriers of the old connection will never be answered. */
         fc->n_barriers = 0;
         fc->barriers_done = fc->barriers_sent;
@@ -982,8 +991,13 @@ flowctl_run(struct flowctl *fc)
         send_msg(fc, ofputil_encode_set_config(&config, OF_VERSION));
         send_msg(fc, ofputil_encode_set_packet_in_format(
                      OF_VERSION, OFPUTIL_PACKET_IN_NXT2));
-        start_monitor(fc);
+        if (fc->monitor_wanted) {
+            start_monitor(fc);
+        }
         start_dump(fc);
+    }
+    if (fc->monitor_wanted && !fc->monitor_sent) {
+        start_monitor(fc);
     }
 
     for (i = 0; i < 50; i++) {

@@ -44,9 +44,10 @@
  *
  * On request it also reads the switch's whole flow table, hand-added flows
  * included (flowctl_request_view()), which roamd classifies into VMs'
- * rules.  A flow monitor on every table tells it when any flow changes, so
- * that flowctl_refresh_view() reads the table again only when something
- * did: an idle switch is not read at all. */
+ * rules.  A flow monitor on every table, from the first
+ * flowctl_refresh_view() on, tells it when any flow changes, so that
+ * flowctl_refresh_view() reads the table again only when something did:
+ * an idle switch is not read at all. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -154,6 +154,20 @@ test_recipe_flip() {
     check_eq "$(as e ovs-ofctl dump-flows br-edge table=13 | grep 'cookie=0x524f414d45440004' | grep -c 'n_packets=0,')" 0
 }
 
+# roamd in learn mode (roam.conf's ROAM_EDGE_MODE=learn): it installs the
+# recipe, and the switch flips on its own, as with the recipe installed by
+# hand; roamd keeps the entries the switch learned.  roamd asks for no flow
+# monitor (it never reads the switch's flows again), so the switch reports
+# none of the flows the flips write.
+test_roamd_learn_flip() {
+    edge_bridge
+    edge_roamd --edge-mode=learn
+    flip_case
+    check_eq "$(as e ovs-ofctl dump-flows br-edge table=13 | grep -c 'cookie=0x524f414d45440005.*n_packets=1,')" 2
+    check_contains "$(roamd_ctl e edge/stats)" "flip: 0"
+    check_eq "$(roamd_ctl e coverage/read-counter flowctl_flow_update)" 0
+}
+
 # The client's traffic for an address nobody has learned takes its pair's
 # home VPN; ARP goes to every VPN and every other client.
 test_defaults() {
