@@ -144,7 +144,7 @@ usage(void)
            "  --edge-mode=controller|learn  who checks and flips: roamd\n"
            "                     (default) or the switch's learn actions\n"
            "  --edge-hold=MS     after a flip, a late packet from the old\n"
-           "                     VPN does not flip back for MS (2000)"
+           "                     VPN does not flip back for MS (2000)\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n",
            program_name, program_name, ROAMDB_DEFAULT_REMOTE, ovs_rundir(),
