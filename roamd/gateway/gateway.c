@@ -279,11 +279,11 @@ gateway_reconcile(struct gateway *gw, struct flowctl *fc)
         if (e && eth_addr_equals(e->real_mac, real)
             && !eth_addr_equals(pseudo, e->pseudo_mac)
             && old.dc != e->dc && !e->moved) {
-            mapping_mark_moved(&gw->mapping, e);
             e->old_dc = old.dc;
             e->old_pseudo_mac = pseudo;
             e->old_pseudo_ip = pseudo_ip;
             e->old_until = time_msec() + gw->straggler_ms;
+            mapping_mark_moved(&gw->mapping, e);
             mapping_mark_changed(&gw->mapping, e);
             n_adopted++;
         }

@@ -26,6 +26,7 @@
 #include "db/roam-idl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "smap.h"
 #include "timeval.h"
 #include "util.h"
@@ -37,19 +38,72 @@ COVERAGE_DEFINE(gateway_mapping_stale);
 COVERAGE_DEFINE(gateway_mapping_remove);
 COVERAGE_DEFINE(gateway_mapping_moved);
 COVERAGE_DEFINE(gateway_mapping_scan);
+COVERAGE_DEFINE(gateway_mapping_mac_index);
 
 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* An index node of 'by_mac' in struct mapping. */
+struct mapping_mac {
+    struct hmap_node node;      /* By hash_mac() of 'mac'. */
+    struct eth_addr mac;
+    const struct mapping_entry *e;
+};
 
 void
 mapping_init(struct mapping *m)
 {
     memset(m, 0, sizeof *m);
     hmap_init(&m->entries);
+    hmap_init(&m->by_mac);
+}
+
+/* Empties 'm''s index by MAC, if it is built: the next lookup rebuilds it.
+ * (An index that is not built is empty: this is cheap during a scan that
+ * changes many entries.) */
+static void
+by_mac_invalidate(struct mapping *m)
+{
+    if (m->by_mac_valid) {
+        struct mapping_mac *mm;
+
+        HMAP_FOR_EACH_POP (mm, node, &m->by_mac) {
+            free(mm);
+        }
+        m->by_mac_valid = false;
+    }
+}
+
+static struct mapping_mac *
+by_mac_find(const struct hmap *by_mac, struct eth_addr mac)
+{
+    struct mapping_mac *mm;
+
+    HMAP_FOR_EACH_WITH_HASH (mm, node, hash_mac(mac, 0, 0), by_mac) {
+        if (eth_addr_equals(mm->mac, mac)) {
+            return mm;
+        }
+    }
+    return NULL;
+}
+
+/* Indexes 'e' by 'mac', unless an entry indexed before has that MAC. */
+static void
+by_mac_add(struct hmap *by_mac, struct eth_addr mac,
+           const struct mapping_entry *e)
+{
+    if (!by_mac_find(by_mac, mac)) {
+        struct mapping_mac *mm = xmalloc(sizeof *mm);
+
+        mm->mac = mac;
+        mm->e = e;
+        hmap_insert(by_mac, &mm->node, hash_mac(mac, 0, 0));
+    }
 }
 
 static void
 entry_destroy(struct mapping *m, struct mapping_entry *e)
 {
+    by_mac_invalidate(m);
     m->n_changed -= e->changed;
     m->n_moved -= e->moved;
     hmap_remove(&m->entries, &e->node);
@@ -67,6 +121,8 @@ mapping_destroy(struct mapping *m)
             entry_destroy(m, e);
         }
         hmap_destroy(&m->entries);
+        by_mac_invalidate(m);
+        hmap_destroy(&m->by_mac);
         free(m->gone);
     }
 }
@@ -218,6 +274,7 @@ follow_moved(struct mapping *m, struct ovsdb_idl *roam_idl,
             VLOG_INFO("VM %s: its old identity in datacenter %"PRIu32" is "
                       "no longer redirected", e->name, e->old_dc);
             e->moved = false;
+            by_mac_invalidate(m);
             mapping_mark_changed(m, e);
         } else if (e->moved && !e->peer_ready && row) {
             e->peer_ready = peer_ready(roam_idl, row, e,
@@ -239,10 +296,14 @@ mapping_mark_changed(struct mapping *m, struct mapping_entry *e)
     }
 }
 
-/* Marks 'e', an entry of 'm', as moved (the caller sets its old place). */
+/* Marks 'e', an entry of 'm', as moved from its old place, which the
+ * caller has set ('old_pseudo_mac' and the rest). */
 void
 mapping_mark_moved(struct mapping *m, struct mapping_entry *e)
 {
+    if (m->by_mac_valid) {
+        by_mac_add(&m->by_mac, e->old_pseudo_mac, e);
+    }
     if (!e->moved) {
         e->moved = true;
         m->n_moved++;
@@ -347,6 +408,7 @@ mapping_run(struct mapping *m, struct ovsdb_idl *roam_idl,
             e->pseudo_ip = row.pseudo_ip;
             e->transit_dc = row.transit_dc;
             e->transit_paused = row.transit_paused;
+            by_mac_invalidate(m);
             mapping_mark_changed(m, e);
         }
     }
@@ -377,20 +439,30 @@ mapping_next_expiry(const struct mapping *m)
 }
 
 /* Returns the entry whose real or pseudo MAC is 'mac', or whose old pseudo
- * MAC it is while that is redirected, or NULL. */
+ * MAC it is while that is redirected, or NULL.  Should two entries have the
+ * MAC (rows written by hand), one of them. */
 const struct mapping_entry *
-mapping_find_by_mac(const struct mapping *m, struct eth_addr mac)
+mapping_find_by_mac(const struct mapping *m_, struct eth_addr mac)
 {
-    const struct mapping_entry *e;
+    struct mapping *m = CONST_CAST(struct mapping *, m_);
 
-    HMAP_FOR_EACH (e, node, &m->entries) {
-        if (eth_addr_equals(e->real_mac, mac)
-            || eth_addr_equals(e->pseudo_mac, mac)
-            || (e->moved && eth_addr_equals(e->old_pseudo_mac, mac))) {
-            return e;
+    if (!m->by_mac_valid) {
+        const struct mapping_entry *e;
+
+        COVERAGE_INC(gateway_mapping_mac_index);
+        hmap_reserve(&m->by_mac, 2 * hmap_count(&m->entries));
+        HMAP_FOR_EACH (e, node, &m->entries) {
+            by_mac_add(&m->by_mac, e->real_mac, e);
+            by_mac_add(&m->by_mac, e->pseudo_mac, e);
+            if (e->moved) {
+                by_mac_add(&m->by_mac, e->old_pseudo_mac, e);
+            }
         }
+        m->by_mac_valid = true;
     }
-    return NULL;
+
+    const struct mapping_mac *mm = by_mac_find(&m->by_mac, mac);
+    return mm ? mm->e : NULL;
 }
 
 /* Forgets which entries changed and which VMs left. */

@@ -101,6 +101,13 @@ struct mapping {
      * these tables changed, not on every wake of roamd. */
     bool scanned;
     unsigned int vm_seqno, migration_seqno, dc_seqno;
+
+    /* The entries by MAC (struct mapping_mac, private), for
+     * mapping_find_by_mac(), which a gateway calls for each redirect's
+     * statistics and each packet-in: built on the first lookup after an
+     * entry's MACs changed or an entry came or went. */
+    struct hmap by_mac;
+    bool by_mac_valid;
 };
 
 void mapping_init(struct mapping *);
