@@ -991,9 +991,6 @@ flowctl_run(struct flowctl *fc)
         send_msg(fc, ofputil_encode_set_config(&config, OF_VERSION));
         send_msg(fc, ofputil_encode_set_packet_in_format(
                      OF_VERSION, OFPUTIL_PACKET_IN_NXT2));
-        if (fc->monitor_wanted) {
-            start_monitor(fc);
-        }
         start_dump(fc);
     }
     if (fc->monitor_wanted && !fc->monitor_sent) {

@@ -344,6 +344,30 @@ announce_moved(const struct gateway *gw, struct flowctl *fc,
     dp_packet_uninit(&rarp);
 }
 
+/* Installs the flows of VM 'e', and notes what to say once the switch has
+ * them. */
+static void
+program_vm(struct gateway *gw, struct flowctl *fc,
+           const struct gateway_client *client, struct mapping_entry *e)
+{
+    struct oflows flows = OFLOWS_INITIALIZER;
+
+    COVERAGE_INC(gateway_vm_flows);
+    gateway_flows_vm(e, gw->place.dc, client, &flows);
+    flowctl_replace_owner(fc, &e->vm, &flows);
+    oflows_destroy(&flows);
+    if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {
+        /* Arrived here: say so once the switch has it. */
+        e->ready_gen = flowctl_desired_gen(fc);
+        gw->n_ready++;
+    }
+    if (e->moved && e->old_dc == gw->place.dc) {
+        /* Once its redirects are in the switch. */
+        e->announce_gen = flowctl_desired_gen(fc);
+        gw->n_announce++;
+    }
+}
+
 /* Installs the flows of every VM whose mapping changed (of every VM, with
  * 'all') and removes those of VMs that left. */
 static void
@@ -355,30 +379,13 @@ program_vms(struct gateway *gw, struct flowctl *fc, bool all)
         .router_mac = gw->place.router_mac,
         .announce_to = gw->place.announce_to,
     };
-    const struct mapping_entry *e;
+    struct mapping_entry *e;
 
     /* (With nothing changed, there is nothing to visit.) */
     if (all || gw->mapping.n_changed) {
         HMAP_FOR_EACH (e, node, &gw->mapping.entries) {
             if (all || e->changed) {
-                struct oflows flows = OFLOWS_INITIALIZER;
-
-                COVERAGE_INC(gateway_vm_flows);
-                gateway_flows_vm(e, gw->place.dc, &client, &flows);
-                flowctl_replace_owner(fc, &e->vm, &flows);
-                oflows_destroy(&flows);
-                if (e->moved && e->dc == gw->place.dc && !e->ready_gen) {
-                    /* Arrived here: say so once the switch has it. */
-                    CONST_CAST(struct mapping_entry *, e)->ready_gen
-                        = flowctl_desired_gen(fc);
-                    gw->n_ready++;
-                }
-                if (e->moved && e->old_dc == gw->place.dc) {
-                    /* Once its redirects are in the switch. */
-                    CONST_CAST(struct mapping_entry *, e)->announce_gen
-                        = flowctl_desired_gen(fc);
-                    gw->n_announce++;
-                }
+                program_vm(gw, fc, &client, e);
             }
         }
     }

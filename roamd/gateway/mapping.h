@@ -105,7 +105,7 @@ struct mapping {
     /* The entries by MAC (struct mapping_mac, private), for
      * mapping_find_by_mac(), which a gateway calls for each redirect's
      * statistics and each packet-in: built on the first lookup after an
-     * entry's MACs changed or an entry came or went. */
+     * entry changed, came or went. */
     struct hmap by_mac;
     bool by_mac_valid;
 };
